@@ -8,6 +8,7 @@
 #include "dataplane/net/relay_server.h"
 #include "dataplane/net/shard.h"
 #include "dataplane/protocol/frame_encoder.h"
+#include "dataplane/protocol/text.h"
 
 namespace botrelay::net {
 

@@ -17,6 +17,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,7 @@
 #include "dataplane/net/relay_metrics.h"
 #include "dataplane/net/timer_wheel.h"
 #include "dataplane/protocol/frame_decoder.h"
+#include "dataplane/protocol/frame_encoder.h"
 #include "dataplane/store/device_record.h"
 
 namespace botrelay::net {

@@ -47,8 +47,7 @@ void Shard::Run() {
 
 void Shard::Stop() {
   asio::post(io_, [this] {
-    boost::system::error_code ec;
-    tick_timer_.cancel(ec);
+    tick_timer_.cancel();
     // Copy: Finalize erases from the map.
     std::vector<std::shared_ptr<Session>> all;
     for (auto& [id, session] : sessions_) all.push_back(session);

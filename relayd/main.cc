@@ -39,6 +39,11 @@ bool WriteReadyFile(const std::string& path, const std::string& json) {
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// "127.0.0.1:0" + bound port 41234 -> "127.0.0.1:41234".
+std::string WithPort(const std::string& address, uint16_t port) {
+  return absl::StrFormat("%s:%d", address.substr(0, address.rfind(':')), port);
+}
+
 int Run(int argc, char** argv) {
   absl::StatusOr<relayd::RelaydConfig> config = relayd::LoadConfig(argc, argv);
   if (!config.ok()) {
@@ -98,8 +103,8 @@ int Run(int argc, char** argv) {
 
   std::string bot = absl::StrFormat("%s:%d", bot_endpoint->address().to_string(),
                                     bot_endpoint->port());
-  std::string admin = control.admin_address();
-  std::string metrics_addr = control.metrics_address();
+  std::string admin = WithPort(config->admin_address, control.admin_port());
+  std::string metrics_addr = WithPort(config->metrics_address, control.metrics_port());
   RELAY_LOG(kInfo, "relayd ready: bots %s, admin gRPC %s, metrics http://%s/metrics", bot, admin,
             metrics_addr);
   if (!config->ready_file.empty() &&
@@ -128,7 +133,7 @@ int Run(int argc, char** argv) {
     dataplane::DrainProgress progress = relay.GetDrainProgress();
     if (progress.draining && progress.done) break;
   }
-  control.Shutdown();
+  control.Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   relay.Stop();
   if (absl::Status flushed = (*registry)->Flush(); !flushed.ok()) {
     RELAY_LOG(kError, "store flush failed at exit: %s", std::string(flushed.message()));

@@ -450,16 +450,3 @@ absl::StatusOr<dataplane::MigrationProgress> RelayServer::GetMigration(const std
 }
 
 }  // namespace botrelay::net
-
-namespace botrelay::dataplane {
-
-std::string_view ConnectionStateName(ConnectionState state) {
-  switch (state) {
-    case ConnectionState::kPending: return "pending";
-    case ConnectionState::kApproved: return "approved";
-    case ConnectionState::kClosing: return "closing";
-  }
-  return "unknown";
-}
-
-}  // namespace botrelay::dataplane

@@ -55,7 +55,7 @@ Response MakeResponse(http::status status, unsigned version, bool keep_alive,
   return response;
 }
 
-Response Route(const Request& request, const Endpoints& endpoints) {
+Response Answer(const Request& request, const Endpoints& endpoints) {
   std::string_view target(request.target().data(), request.target().size());
   target = target.substr(0, target.find('?'));
   const unsigned version = request.version();
@@ -78,6 +78,13 @@ Response Route(const Request& request, const Endpoints& endpoints) {
   const bool serving = endpoints.is_serving();
   return MakeResponse(serving ? http::status::ok : http::status::service_unavailable, version,
                       keep_alive, kTextContentType, serving ? "ok\n" : "not serving\n");
+}
+
+Response Route(const Request& request, const Endpoints& endpoints) {
+  Response response = Answer(request, endpoints);
+  // A HEAD response carries the headers (Content-Length included) a GET would, without the body.
+  if (request.method() == http::verb::head) response.body().clear();
+  return response;
 }
 
 bool IsHttpParseError(const beast::error_code& ec) {

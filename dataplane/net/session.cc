@@ -91,7 +91,7 @@ void Session::Start() {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   shard_.metrics().connections_by_state[static_cast<int>(state_)]->Add(1);
-  RELAY_LOG(kDebug, "%s accepted", Who());
+  RELAY_LOG(kInfo, "%s accepted", Who());
   Reschedule();
   WaitReadable();
 }

@@ -6,7 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "controlplane/log.h"
+#include "dataplane/log/logger.h"
 #include "controlplane/status_mapping.h"
 
 namespace botrelay::controlplane {
@@ -66,7 +66,7 @@ grpc::Status AdminAuth::Authorize(const grpc::ServerContext& context) const {
   }
   absl::Status status = CheckAuthorizationHeader(header);
   if (!status.ok()) {
-    LogLine(absl::StrCat("admin call refused from ", context.peer(), ": ",
+    RELAY_LOG(kWarn, "%s", absl::StrCat("admin call refused from ", context.peer(), ": ",
                          std::string(status.message())));
   }
   return ToGrpcStatus(status);

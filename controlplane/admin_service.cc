@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "controlplane/log.h"
+#include "dataplane/log/logger.h"
 #include "controlplane/proto_mapping.h"
 #include "controlplane/request_validation.h"
 #include "controlplane/status_mapping.h"
@@ -110,7 +110,7 @@ grpc::Status AdminService::SetDeviceStatus(grpc::ServerContext* context,
   absl::StatusOr<std::pair<store::DeviceRecord, int>> result =
       data_plane_.SetDeviceStatus(change->key, change->status, actor, change->reason);
   if (!result.ok()) return ToGrpcStatus(result.status());
-  LogLine(absl::StrCat("device ", KeyText(change->key), " set to ",
+  RELAY_LOG(kInfo, "%s", absl::StrCat("device ", KeyText(change->key), " set to ",
                        v1::DeviceStatus_Name(request->status()), " by ", actor));
   ToProto(result->first, response->mutable_device());
   response->set_connections_affected(result->second);
@@ -126,7 +126,7 @@ grpc::Status AdminService::DeleteDevice(grpc::ServerContext* context,
   const std::string actor = ResolveActor(deletion->actor, context->peer());
   absl::StatusOr<int> closed = data_plane_.DeleteDevice(deletion->key, actor, deletion->reason);
   if (!closed.ok()) return ToGrpcStatus(closed.status());
-  LogLine(absl::StrCat("device ", KeyText(deletion->key), " deleted by ", actor));
+  RELAY_LOG(kInfo, "%s", absl::StrCat("device ", KeyText(deletion->key), " deleted by ", actor));
   response->set_connections_closed(*closed);
   return grpc::Status::OK;
 }
@@ -165,7 +165,7 @@ grpc::Status AdminService::Disconnect(grpc::ServerContext* context,
   if (!command.ok()) return ToGrpcStatus(command.status());
   absl::Status status = data_plane_.Disconnect(command->id, command->reason);
   if (!status.ok()) return ToGrpcStatus(status);
-  LogLine(absl::StrCat("connection ", command->id, " disconnected by ", context->peer()));
+  RELAY_LOG(kInfo, "%s", absl::StrCat("connection ", command->id, " disconnected by ", context->peer()));
   return grpc::Status::OK;
 }
 
@@ -199,7 +199,7 @@ grpc::Status AdminService::Drain(grpc::ServerContext* context, const v1::DrainRe
   if (!options.ok()) return ToGrpcStatus(options.status());
   const dataplane::DrainProgress progress = data_plane_.StartDrain(*options);
   if (on_drain_started_) on_drain_started_();
-  LogLine(absl::StrCat("drain requested by ", context->peer(), ": ", options->reason));
+  RELAY_LOG(kInfo, "%s", absl::StrCat("drain requested by ", context->peer(), ": ", options->reason));
   ToProto(progress, response->mutable_progress());
   return grpc::Status::OK;
 }
@@ -236,7 +236,7 @@ grpc::Status AdminService::Migrate(grpc::ServerContext* context,
   if (!migration.ok()) return ToGrpcStatus(migration.status());
   absl::StatusOr<dataplane::MigrationProgress> progress = data_plane_.StartMigration(*migration);
   if (!progress.ok()) return ToGrpcStatus(progress.status());
-  LogLine(absl::StrCat("migration ", progress->id, " to ", progress->target, " of ",
+  RELAY_LOG(kInfo, "%s", absl::StrCat("migration ", progress->id, " to ", progress->target, " of ",
                        progress->selected, " connections started by ", context->peer()));
   ToProto(*progress, response->mutable_progress());
   return grpc::Status::OK;

@@ -10,7 +10,7 @@
 #include "controlplane/admin_auth.h"
 #include "controlplane/admin_service.h"
 #include "controlplane/host_port.h"
-#include "controlplane/log.h"
+#include "dataplane/log/logger.h"
 #include "controlplane/metrics_http_server.h"
 #include "controlplane/process_metrics.h"
 
@@ -89,7 +89,7 @@ absl::Status ControlPlane::Start() {
   RefreshHealth();
   health_thread_ = std::thread([this] { PollHealth(); });
 
-  LogLine(absl::StrCat("admin gRPC on ", settings_.admin_address, " (port ", admin_port_, ", ",
+  RELAY_LOG(kInfo, "%s", absl::StrCat("admin gRPC on ", settings_.admin_address, " (port ", admin_port_, ", ",
                        settings_.admin_token.empty() ? "no token: loopback only" : "bearer token",
                        "), metrics HTTP on ", settings_.metrics_address, " (port ",
                        metrics_port_, ")"));
@@ -105,7 +105,7 @@ void ControlPlane::RefreshHealth() {
   last_serving_ = serving;
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   for (const char* name : kHealthServiceNames) health->SetServingStatus(name, serving);
-  LogLine(serving ? "health: SERVING" : "health: NOT_SERVING");
+  RELAY_LOG(kInfo, "%s", serving ? "health: SERVING" : "health: NOT_SERVING");
 }
 
 void ControlPlane::PollHealth() {
@@ -135,7 +135,7 @@ void ControlPlane::Shutdown(std::chrono::system_clock::time_point deadline) {
       server_->Wait();
     }
     if (metrics_server_ != nullptr) metrics_server_->Stop();
-    if (admin_service_ != nullptr) LogLine("control plane stopped");
+    if (admin_service_ != nullptr) RELAY_LOG(kInfo, "%s", "control plane stopped");
   });
 }
 

@@ -15,7 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "controlplane/host_port.h"
-#include "controlplane/log.h"
+#include "dataplane/log/logger.h"
 
 namespace botrelay::controlplane {
 namespace {
@@ -185,7 +185,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (ec == asio::error::operation_aborted) return;
     if (ec) {
       // Typically EMFILE: pause instead of spinning on an accept that keeps failing.
-      LogLine(absl::StrCat("metrics endpoint: accept failed: ", ec.message()));
+      RELAY_LOG(kWarn, "%s", absl::StrCat("metrics endpoint: accept failed: ", ec.message()));
       retry_timer_.expires_after(kAcceptRetryDelay);
       retry_timer_.async_wait(beast::bind_front_handler(&Listener::OnRetry, shared_from_this()));
       return;

@@ -67,7 +67,8 @@ Session::Session(Shard& shard, SessionTransfer&& t)
       input_(std::move(t.unread)),
       early_lines_(std::move(t.early_lines)),
       bytes_in_(t.bytes_in),
-      lines_in_(t.lines_in) {
+      lines_in_(t.lines_in),
+      handshake_message_(std::move(t.handshake_message)) {
   boost::system::error_code ec;
   socket_.assign(asio::ip::tcp::v4(), t.fd, ec);
   if (ec) {
@@ -113,10 +114,7 @@ void Session::Activate() {
   rtt_ms_.assign(static_cast<size_t>(std::max(1, shard_.settings().rtt_window)), 0.f);
 
   in_handler_ = true;
-  protocol::AppendHandshakeComplete(output_, state_ == ConnState::kApproved,
-                                    state_ == ConnState::kApproved
-                                        ? ApprovalMessage(store::DeviceStatus::kApproved)
-                                        : ApprovalMessage(store::DeviceStatus::kPending),
+  protocol::AppendHandshakeComplete(output_, state_ == ConnState::kApproved, handshake_message_,
                                     kServerVersion, NowUnixMs());
   shard_.metrics().Out(OutboundEvent::kHandshakeComplete);
   ++frames_out_;
@@ -403,6 +401,8 @@ void Session::Admit(const protocol::HandshakeFrame& hs) {
     return;
   }
   const bool approved = record.status == store::DeviceStatus::kApproved;
+  handshake_message_ = admitted->newly_registered ? "디바이스가 승인 대기 상태로 등록되었습니다"
+                                                  : ApprovalMessage(record.status);
   if (record.max_message_size > 0) max_line_bytes_ = record.max_message_size;
   shard_.metrics()
       .handshakes[static_cast<int>(approved ? HandshakeResult::kApproved
@@ -436,6 +436,7 @@ void Session::CompleteHandshake() {
   transfer.key = key_;
   transfer.client_version = client_version_;
   transfer.approved = state_ == ConnState::kApproved;
+  transfer.handshake_message = handshake_message_;
   transfer.max_line_bytes = max_line_bytes_;
   transfer.bytes_in = bytes_in_;
   transfer.lines_in = lines_in_;

@@ -193,6 +193,7 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   int consecutive_auth_failures_ = 0;
   uint32_t in_flight_ = 0;
   uint64_t bytes_in_ = 0, bytes_out_ = 0, lines_in_ = 0, frames_out_ = 0;
+  std::string handshake_message_;  // the handshakeComplete text, set at admission
 };
 
 }  // namespace botrelay::net

@@ -99,6 +99,7 @@ void Session::Start() {
 
 void Session::Activate() {
   handshake_done_ = false;
+  established_ = true;
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   if (Session* replaced = shard_.ClaimKey(*this)) {
@@ -191,7 +192,7 @@ bool Session::CanTakeWork() const {
 }
 
 bool Session::ConsumeInput(const char* data, size_t size) {
-  if (closing_) return true;  // input is ignored while closing; we wait for EOF
+  if (fin_sent_) return true;  // we said goodbye: only the peer's EOF matters now
   if (!input_.empty() || input_paused_) {
     // Either an incomplete line is pending or input is held back: append and
     // run from the session's own buffer.
@@ -218,7 +219,7 @@ bool Session::ConsumeInput(const char* data, size_t size) {
     }
     OnLine(std::string_view(cursor, length));
     cursor = newline + 1;
-    if (finalized_ || closing_) return true;  // the rest is ignored
+    if (finalized_ || fin_sent_) return true;  // the rest is ignored
     if (handshake_done_) {
       input_.assign(cursor, end - cursor);  // for the established stage
       return false;
@@ -265,7 +266,7 @@ bool Session::ProcessBuffered() {
     }
     OnLine(std::string_view(input_.data() + offset, length));
     offset = newline + 1;
-    if (finalized_ || closing_) {
+    if (finalized_ || fin_sent_) {
       input_.clear();
       return true;
     }
@@ -299,7 +300,7 @@ void Session::PauseInput() {
 }
 
 void Session::ResumeInput() {
-  if (!input_paused_ || finalized_ || closing_) return;
+  if (!input_paused_ || finalized_ || fin_sent_) return;
   if (!CanTakeWork()) {
     if (!shard_.dispatcher().HasCapacity()) shard_.WaitForCapacity(*this);
     return;  // still short of room; whoever frees it calls again
@@ -314,11 +315,13 @@ void Session::ResumeInput() {
 
 void Session::OnLine(std::string_view line) {
   ++lines_in_;
-  if (state_ == ConnState::kHandshaking) {
-    OnHandshakeStageLine(line);
-  } else {
+  if (established_) {
+    // Also while closing: chat gets a shutting_down error, ping replies count.
     OnEstablishedLine(line, /*early=*/false);
+  } else if (!closing_) {
+    OnHandshakeStageLine(line);
   }
+  // A connection refused during its handshake has nothing more to say.
 }
 
 // ------------------------------------------------------- handshake stage

@@ -166,6 +166,7 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   bool flush_posted_ = false;
   bool finalized_ = false;
   bool handshake_done_ = false;  // admitted; CompleteHandshake pending
+  bool established_ = false;     // Activate ran: lines are frames of a live session
 
   // closing
   bool closing_ = false;

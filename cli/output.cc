@@ -116,6 +116,7 @@ std::string FormatNumber(double value) {
 
 std::string EnumLabel(const google::protobuf::EnumDescriptor* type, int value,
                       std::string_view prefix) {
+  if (value == 0) return "-";
   const google::protobuf::EnumValueDescriptor* v =
       type->FindValueByNumber(value);
   if (v == nullptr) return absl::StrCat(value);

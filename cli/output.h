@@ -59,7 +59,8 @@ std::string FormatUnixMs(int64_t unix_ms);
 std::string FormatNumber(double value);
 
 // An enum value's name without its type prefix, lower-cased:
-// DEVICE_STATUS_APPROVED with prefix "DEVICE_STATUS_" -> "approved".
+// DEVICE_STATUS_APPROVED with prefix "DEVICE_STATUS_" -> "approved". The
+// zero value (*_UNSPECIFIED: no value at all) renders as "-".
 std::string EnumLabel(const google::protobuf::EnumDescriptor* type, int value,
                       std::string_view prefix);
 

@@ -65,6 +65,8 @@ TEST(EnumLabelTest, ShortLowerCaseNamesBothWays) {
   const auto* type = admin::v1::DeviceStatus_descriptor();
   EXPECT_EQ(EnumLabel(type, admin::v1::DEVICE_STATUS_APPROVED, "DEVICE_STATUS_"),
             "approved");
+  EXPECT_EQ(EnumLabel(type, admin::v1::DEVICE_STATUS_UNSPECIFIED, "DEVICE_STATUS_"),
+            "-");
   EXPECT_EQ(EnumLabel(type, 99, "DEVICE_STATUS_"), "99");
 
   int value = 0;

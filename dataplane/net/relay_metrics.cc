@@ -84,7 +84,10 @@ RelayMetrics::RelayMetrics(metrics::Registry& r)
       migration_closed(r.AddCounter("botrelay_migration_closed_total",
                                     "Migrated connections closed")),
       connections_closed(r.AddCounter("botrelay_connections_closed_total",
-                                      "Bot connections closed, for any reason")) {
+                                      "Bot connections closed, for any reason")),
+      lines_discarded_after_close(r.AddCounter(
+          "botrelay_lines_discarded_after_close_total",
+          "Lines a phone sent after relayd had half-closed the connection")) {
   for (int i = 0; i < kConnStateCount; ++i) {
     connections_by_state[i] =
         &r.AddGauge("botrelay_connections", "Open bot connections by state",

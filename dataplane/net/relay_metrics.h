@@ -57,6 +57,7 @@ struct RelayMetrics {
   metrics::Counter& migration_notified;
   metrics::Counter& migration_closed;
   metrics::Counter& connections_closed;
+  metrics::Counter& lines_discarded_after_close;
 
   void Error(protocol::ErrorCode code) { errors_sent[static_cast<int>(code)]->Inc(); }
   void Out(protocol::OutboundEvent event) { messages_out[static_cast<int>(event)]->Inc(); }

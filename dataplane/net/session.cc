@@ -192,7 +192,17 @@ bool Session::CanTakeWork() const {
 }
 
 bool Session::ConsumeInput(const char* data, size_t size) {
-  if (fin_sent_) return true;  // we said goodbye: only the peer's EOF matters now
+  if (fin_sent_) {
+    // We said goodbye; the phone had not seen it yet. Count what it sent so
+    // the loss is visible.
+    size_t lines = static_cast<size_t>(std::count(data, data + size, '\n'));
+    if (lines > 0) {
+      shard_.metrics().lines_discarded_after_close.Inc(lines);
+      RELAY_LOG(kWarn, "%s %d lines arrived after relayd closed its side; discarded", Who(),
+                lines);
+    }
+    return true;
+  }
   if (!input_.empty() || input_paused_) {
     // Either an incomplete line is pending or input is held back: append and
     // run from the session's own buffer.
@@ -520,8 +530,9 @@ bool Session::Authenticate(const protocol::AuthBlock& auth, std::string_view lin
     SendError(ErrorCode::kAuthFailed,
               absl::StrFormat("auth %s", std::string(auth::AuthOutcomeName(outcome))));
     if (++consecutive_auth_failures_ >= server.settings().auth_failure_limit) {
-      Close(ErrorCode::kAuthFailed, "too many consecutive authentication failures",
-            CloseMode::kNow, "auth_failures");
+      RELAY_LOG(kWarn, "%s closing after %d consecutive auth failures", Who(),
+                consecutive_auth_failures_);
+      Close(std::nullopt, {}, CloseMode::kNow, "auth_failures");
     }
     return false;
   }

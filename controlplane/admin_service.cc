@@ -110,8 +110,6 @@ grpc::Status AdminService::SetDeviceStatus(grpc::ServerContext* context,
   absl::StatusOr<std::pair<store::DeviceRecord, int>> result =
       data_plane_.SetDeviceStatus(change->key, change->status, actor, change->reason);
   if (!result.ok()) return ToGrpcStatus(result.status());
-  RELAY_LOG(kInfo, "%s", absl::StrCat("device ", KeyText(change->key), " set to ",
-                       v1::DeviceStatus_Name(request->status()), " by ", actor));
   ToProto(result->first, response->mutable_device());
   response->set_connections_affected(result->second);
   return grpc::Status::OK;

@@ -65,10 +65,10 @@ Response Answer(const Request& request, const Endpoints& endpoints) {
     return MakeResponse(http::status::not_found, version, keep_alive, kTextContentType,
                         "not found\n");
   }
-  if (request.method() != http::verb::get) {
+  if (request.method() != http::verb::get && request.method() != http::verb::head) {
     Response response = MakeResponse(http::status::method_not_allowed, version, keep_alive,
                                      kTextContentType, "method not allowed\n");
-    response.set(http::field::allow, "GET");
+    response.set(http::field::allow, "GET, HEAD");
     return response;
   }
   if (metrics) {

@@ -122,8 +122,8 @@ absl::StatusOr<ProcStat> ParseProcStat(std::string_view text) {
 }
 
 void RegisterProcessMetrics(metrics::Registry& registry) {
-  registry.AddCallbackGauge("process_cpu_seconds_total",
-                            "Total user and system CPU time spent in seconds.", {}, CpuSeconds);
+  registry.AddCallbackCounter("process_cpu_seconds_total",
+                              "Total user and system CPU time spent in seconds.", {}, CpuSeconds);
   registry.AddCallbackGauge("process_resident_memory_bytes", "Resident memory size in bytes.", {},
                             [] { return StatmPages(1); });
   registry.AddCallbackGauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", {},

@@ -133,11 +133,13 @@ int Run(int argc, char** argv) {
     dataplane::DrainProgress progress = relay.GetDrainProgress();
     if (progress.draining && progress.done) break;
   }
-  control.Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  // Short: idle admin channels would otherwise hold the shutdown to its deadline.
+  control.Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
   relay.Stop();
   if (absl::Status flushed = (*registry)->Flush(); !flushed.ok()) {
     RELAY_LOG(kError, "store flush failed at exit: %s", std::string(flushed.message()));
   }
+  if (!config->ready_file.empty()) std::remove(config->ready_file.c_str());
   RELAY_LOG(kInfo, "relayd stopped");
   return 0;
 }

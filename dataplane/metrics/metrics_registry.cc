@@ -85,6 +85,12 @@ void Registry::AddCallbackGauge(const std::string& name, const std::string& help
   s.read = std::move(read);
 }
 
+void Registry::AddCallbackCounter(const std::string& name, const std::string& help, Labels labels,
+                                  std::function<double()> read) {
+  Series& s = Add(name, help, std::move(labels), Kind::kCallbackCounter);
+  s.read = std::move(read);
+}
+
 Histogram& Registry::AddHistogram(const std::string& name, const std::string& help,
                                   std::vector<double> upper_bounds, Labels labels) {
   Series& s = Add(name, help, std::move(labels), Kind::kHistogram);
@@ -142,6 +148,7 @@ std::vector<Sample> Registry::Snapshot() const {
         out.push_back({s->name, s->labels, static_cast<double>(s->gauge->Value())});
         break;
       case Kind::kCallbackGauge:
+      case Kind::kCallbackCounter:
         out.push_back({s->name, s->labels, s->read()});
         break;
       case Kind::kHistogram: {
@@ -168,7 +175,8 @@ std::string Registry::RenderPrometheus() const {
   {
     std::lock_guard lock(mu_);
     for (const auto& s : series_) {
-      const char* type = s->kind == Kind::kCounter     ? "counter"
+      const char* type = (s->kind == Kind::kCounter || s->kind == Kind::kCallbackCounter)
+                             ? "counter"
                          : s->kind == Kind::kHistogram ? "histogram"
                                                        : "gauge";
       family_meta.emplace(s->name, std::make_pair(s->help, type));

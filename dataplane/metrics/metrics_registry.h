@@ -91,6 +91,9 @@ class Registry {
   // A gauge computed when read (e.g. process RSS, connections by state).
   void AddCallbackGauge(const std::string& name, const std::string& help, Labels labels,
                         std::function<double()> read);
+  // A counter kept elsewhere and read when scraped (e.g. process CPU seconds).
+  void AddCallbackCounter(const std::string& name, const std::string& help, Labels labels,
+                          std::function<double()> read);
   Histogram& AddHistogram(const std::string& name, const std::string& help,
                           std::vector<double> upper_bounds, Labels labels = {});
 
@@ -99,7 +102,7 @@ class Registry {
   std::string RenderPrometheus() const;
 
  private:
-  enum class Kind { kCounter, kGauge, kCallbackGauge, kHistogram };
+  enum class Kind { kCounter, kGauge, kCallbackGauge, kCallbackCounter, kHistogram };
   struct Series {
     std::string name;
     std::string help;

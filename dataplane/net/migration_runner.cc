@@ -100,7 +100,10 @@ void MigrationRunner::Run(std::shared_ptr<Migration> migration) {
     Shard& shard = server_.ShardFor(target.second);
     bool notified = server_.RunOn(shard, [&]() {
       Session* session = shard.FindById(target.first);
-      if (session == nullptr || session->state() == ConnState::kClosing) return false;
+      // Gone, closing, or already moved by an earlier migration: skip it.
+      if (session == nullptr || session->state() == ConnState::kClosing || session->migrated()) {
+        return false;
+      }
       session->BeginMigration(request.target_host, request.target_port,
                               request.migrate_after_seconds);
       return true;
@@ -111,7 +114,7 @@ void MigrationRunner::Run(std::shared_ptr<Migration> migration) {
         ++migration->progress.notified;
         migration->notified.push_back(target);
       } else {
-        ++migration->progress.closed;  // already gone: nothing left to move
+        ++migration->progress.closed;  // nothing left to move
         if (migration->progress.remaining > 0) --migration->progress.remaining;
       }
     }

@@ -104,8 +104,12 @@ absl::StatusOr<asio::ip::tcp::endpoint> RelayServer::Start() {
 }
 
 void RelayServer::Stop() {
-  if (stopped_) return;
-  stopped_ = true;
+  {
+    std::lock_guard lock(drain_mu_);
+    if (stopped_) return;
+    stopped_ = true;
+  }
+  drain_cv_.notify_all();
   StopAccepting();
   migrations_.reset();
   for (auto& shard : shards_) shard->Stop();
@@ -248,6 +252,10 @@ absl::StatusOr<int> RelayServer::DeleteDevice(const store::DeviceKey& key, const
                                               const std::string& reason) {
   absl::Status status = registry_.Delete(key, actor, reason);
   if (!status.ok()) return status;
+  {
+    std::lock_guard lock(refusal_mu_);
+    refused_until_ms_.erase(key.bot_name + '\x1f' + key.device_id);
+  }
   Shard& shard = ShardFor(key.bot_name);
   return RunOn(shard, [&]() {
     Session* session = shard.FindByKey(key);
@@ -418,7 +426,10 @@ void RelayServer::DrainWatchdog() {
                 progress.connections_remaining, progress.messages_in_flight);
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::unique_lock lock(drain_mu_);
+    if (drain_cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stopped_; })) {
+      break;  // Stop() was called: a second signal does not wait for the drain
+    }
   }
   std::lock_guard lock(drain_mu_);
   drain_.done = true;

@@ -119,7 +119,7 @@ class RelayServer : public dataplane::DataPlane {
   std::thread drain_thread_;
 
   std::unique_ptr<MigrationRunner> migrations_;
-  bool stopped_ = false;
+  bool stopped_ = false;  // guarded by drain_mu_
 };
 
 template <typename Fn>

@@ -706,6 +706,11 @@ void Session::BeginMigration(std::string_view host, uint16_t port, int32_t migra
 
 // ----------------------------------------------------------------- writing
 
+OutboundEvent Session::OutboundEventFor(OutboundEvent event) const {
+  // v3.2 phones ignore scheduleMessage, so the encoder sends messageResponse.
+  return generation_ == protocol::ClientGeneration::kV32 ? OutboundEvent::kMessageResponse : event;
+}
+
 void Session::QueueText(OutboundEvent event, const protocol::ReplyTarget& target,
                         std::string_view text) {
   if (finalized_) return;
@@ -714,9 +719,7 @@ void Session::QueueText(OutboundEvent event, const protocol::ReplyTarget& target
        protocol::SplitByUtf16Units(text, protocol::kKakaoTalkMaxTextUnits)) {
     protocol::AppendTextReply(output_, generation_, event, target, piece, NowUnixMs());
     ++frames_out_;
-    shard_.metrics().Out(generation_ == protocol::ClientGeneration::kV32
-                             ? OutboundEvent::kMessageResponse
-                             : event);
+    shard_.metrics().Out(OutboundEventFor(event));
   }
   AfterAppend();
 }
@@ -728,7 +731,7 @@ void Session::QueueMedia(OutboundEvent event, const protocol::ReplyTarget& targe
   protocol::AppendMediaReply(output_, generation_, event, target, media_type, sources,
                              media_wait_ms, NowUnixMs());
   ++frames_out_;
-  shard_.metrics().Out(event);
+  shard_.metrics().Out(OutboundEventFor(event));
   AfterAppend();
 }
 

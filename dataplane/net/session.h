@@ -125,6 +125,7 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   void SendPing(Clock::time_point now);
 
   // --- writing
+  protocol::OutboundEvent OutboundEventFor(protocol::OutboundEvent event) const;
   void SendError(protocol::ErrorCode code, std::string_view message);
   void AfterAppend();
   void ScheduleFlush();

@@ -1,5 +1,7 @@
 #include "dataplane/store/sqlite_device_registry.h"
 
+#include "dataplane/log/logger.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -32,16 +34,6 @@ constexpr size_t kEagerFlushItems = 2000;
 constexpr int kMaxPageSize = 1000;
 constexpr int kMaxReadLimit = 1000;
 constexpr char kRegistrationActor[] = "relayd";
-
-// The store's only log output until relayd's logger takes over.
-__attribute__((format(printf, 1, 2))) void LogStore(const char* format, ...) {
-  char line[1024];
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(line, sizeof(line), format, args);
-  va_end(args);
-  std::fprintf(stderr, "botrelay store: %s\n", line);
-}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -135,7 +127,7 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
     wake_.notify_all();
     writer_.join();
     if (absl::Status flushed = Flush(); !flushed.ok()) {
-      LogStore("final flush failed, %zu queued writes lost: %s", queue_.size(),
+      RELAY_LOG(kWarn, "final flush failed, %zu queued writes lost: %s", queue_.size(),
                std::string(flushed.message()).c_str());
     }
   }
@@ -329,12 +321,12 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
       dropped_pings_ += result.dropped_pings;
       // Once per outage; MarkHealthy reports the total.
       if (!drop_logged_.exchange(true)) {
-        LogStore("write queue over %d items: dropping the oldest ping samples",
+        RELAY_LOG(kWarn, "write queue over %d items: dropping the oldest ping samples",
                  settings_.max_queued_writes);
       }
     }
     if (result.over_limit && !over_limit_logged_.exchange(true)) {
-      LogStore("write queue holds %zu items, over its limit of %d, and no ping samples are "
+      RELAY_LOG(kWarn, "write queue holds %zu items, over its limit of %d, and no ping samples are "
                "left to drop; device rows and history are kept",
                result.queued, settings_.max_queued_writes);
     }
@@ -419,7 +411,7 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
       std::lock_guard lock(health_mutex_);
       health_ = Unavailable(cause);
       if (healthy_.exchange(false)) {
-        LogStore("database failing; handshakes are refused until a write succeeds: %s",
+        RELAY_LOG(kError, "database failing; handshakes are refused until a write succeeds: %s",
                  std::string(cause.message()).c_str());
       }
     }
@@ -433,7 +425,7 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
       if (healthy_.load()) return;
       health_ = absl::OkStatus();
       healthy_.store(true);
-      LogStore("database writable again; %llu ping samples dropped since start",
+      RELAY_LOG(kInfo, "database writable again; %llu ping samples dropped since start",
                static_cast<unsigned long long>(dropped_pings_.load()));
     }
     drop_logged_ = false;

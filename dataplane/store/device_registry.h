@@ -67,7 +67,7 @@ class DeviceRegistry {
   virtual absl::Status Delete(const DeviceKey& key, const std::string& actor,
                               const std::string& reason) = 0;
 
-  // Newest first.
+  // Newest first; limit clamped to [1, 1000].
   virtual absl::StatusOr<std::vector<DeviceHistoryEntry>> History(const DeviceKey& key,
                                                                   int limit) = 0;
 
@@ -75,7 +75,7 @@ class DeviceRegistry {
   // retention limit are deleted.
   virtual void RecordPing(PingSample sample) = 0;
 
-  // Newest first; includes samples still queued.
+  // Newest first; includes samples still queued. limit clamped to [1, 1000].
   virtual absl::StatusOr<std::vector<PingSample>> PingHistory(const DeviceKey& key,
                                                              int limit) = 0;
 

@@ -18,6 +18,9 @@ struct SqliteRegistrySettings {
   int flush_interval_ms = 200;      // writer thread batching interval
   int busy_timeout_ms = 2000;       // sqlite3_busy_timeout
   int health_probe_interval_ms = 1000;  // while unhealthy, retry this often
+  // Queued writes kept while the database is failing; past it the oldest
+  // ping samples are dropped (device rows and history never are).
+  int max_queued_writes = 100'000;
 };
 
 class SqliteDeviceRegistry;

@@ -1,0 +1,452 @@
+#include "dataplane/net/relay_server.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "dataplane/log/logger.h"
+#include "dataplane/net/migration_runner.h"
+#include "dataplane/net/socket_options.h"
+#include "dataplane/protocol/frame_encoder.h"
+
+namespace botrelay::net {
+
+namespace asio = boost::asio;
+
+
+namespace {
+
+int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::StatusOr<asio::ip::tcp::endpoint> ParseEndpoint(const std::string& address) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return absl::InvalidArgumentError("expected HOST:PORT");
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  uint32_t port = 0;
+  if (!absl::SimpleAtoi(address.substr(colon + 1), &port) || port > 65535) {
+    return absl::InvalidArgumentError("bad port in " + address);
+  }
+  boost::system::error_code ec;
+  auto ip = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) return absl::InvalidArgumentError("bad IP address in " + address);
+  return asio::ip::tcp::endpoint(ip, static_cast<uint16_t>(port));
+}
+
+std::string FormatPeer(const asio::ip::tcp::endpoint& endpoint) {
+  return absl::StrFormat("%s:%d", endpoint.address().to_string(), endpoint.port());
+}
+
+}  // namespace
+
+RelayServer::RelayServer(const RelaySettings& settings, store::DeviceRegistry& registry,
+                         metrics::Registry& metrics_registry,
+                         const processing::ProcessorChain& processors)
+    : settings_(settings),
+      registry_(registry),
+      metrics_registry_(metrics_registry),
+      relay_metrics_(metrics_registry),
+      processors_(processors) {
+  int threads = settings_.threads > 0 ? settings_.threads
+                                      : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::clamp(threads, 1, metrics::kMaxShards - 1);
+  // Each shard gets its share of the processing capacity.
+  settings_.processing.capacity =
+      std::max<size_t>(1, (settings_.processing.capacity + threads - 1) / threads);
+  for (int i = 0; i < threads; ++i) shards_.push_back(std::make_unique<Shard>(*this, i));
+  migrations_ = std::make_unique<MigrationRunner>(*this);
+  metrics_registry_.AddCallbackGauge(
+      "botrelay_processing_queue_depth", "Chat messages accepted and not yet completed", {},
+      [this] {
+        double total = 0;
+        for (auto& shard : shards_) total += static_cast<double>(shard->queue_depth_relaxed());
+        return total;
+      });
+  metrics_registry_.AddCallbackGauge("botrelay_store_healthy",
+                                     "1 while the device store answers, 0 otherwise", {},
+                                     [this] { return registry_.Health().ok() ? 1.0 : 0.0; });
+  metrics_registry_.AddCallbackGauge("botrelay_serving", "1 while relayd accepts bots", {},
+                                     [this] { return IsServing() ? 1.0 : 0.0; });
+}
+
+RelayServer::~RelayServer() { Stop(); }
+
+absl::StatusOr<asio::ip::tcp::endpoint> RelayServer::Start() {
+  absl::StatusOr<asio::ip::tcp::endpoint> endpoint = ParseEndpoint(settings_.listen_address);
+  if (!endpoint.ok()) return endpoint.status();
+  acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(shards_[0]->io());
+  boost::system::error_code ec;
+  acceptor_->open(endpoint->protocol(), ec);
+  if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(*endpoint, ec);
+  if (!ec) acceptor_->listen(settings_.listen_backlog, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrFormat("cannot listen on %s: %s", settings_.listen_address, ec.message()));
+  }
+  asio::ip::tcp::endpoint bound = acceptor_->local_endpoint(ec);
+  accepting_ = true;
+  asio::post(shards_[0]->io(), [this] { Accept(); });
+  for (auto& shard : shards_) {
+    threads_.emplace_back([s = shard.get()] { s->Run(); });
+  }
+  RELAY_LOG(kInfo, "bot port listening on %s with %d event-loop threads", FormatPeer(bound),
+            shards_.size());
+  return bound;
+}
+
+void RelayServer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  StopAccepting();
+  migrations_.reset();
+  for (auto& shard : shards_) shard->Stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  if (drain_thread_.joinable()) drain_thread_.join();
+}
+
+Shard& RelayServer::ShardFor(std::string_view bot_name) {
+  return *shards_[std::hash<std::string_view>()(bot_name) % shards_.size()];
+}
+
+// ------------------------------------------------------------------ accept
+
+void RelayServer::Accept() {
+  if (!accepting_) return;
+  // Round-robin: the handshake runs where the connection lands, then the
+  // session moves to its bot's shard.
+  Shard& target = *shards_[next_shard_++ % shards_.size()];
+  acceptor_->async_accept(target.io(), [this](const boost::system::error_code& ec,
+                                              asio::ip::tcp::socket socket) {
+    OnAccepted(ec, std::move(socket));
+  });
+}
+
+void RelayServer::OnAccepted(const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
+  if (ec) {
+    if (ec == asio::error::operation_aborted || !accepting_) return;
+    // EMFILE and friends: log, back off briefly, keep accepting.
+    RELAY_LOG(kError, "accept failed: %s", ec.message());
+    auto timer = std::make_shared<asio::steady_timer>(shards_[0]->io(),
+                                                      std::chrono::milliseconds(50));
+    timer->async_wait([this, timer](const boost::system::error_code&) { Accept(); });
+    return;
+  }
+  boost::system::error_code peer_ec;
+  std::string peer = FormatPeer(socket.remote_endpoint(peer_ec));
+  relay_metrics_.connections_accepted.Inc();
+  if (draining()) {
+    relay_metrics_.connections_rejected_draining.Inc();
+    RejectBusy(socket, "relayd is shutting down");
+  } else if (connections_.fetch_add(1) >= static_cast<int64_t>(settings_.max_connections)) {
+    connections_.fetch_sub(1);
+    relay_metrics_.connections_rejected_busy.Inc();
+    RELAY_LOG(kWarn, "peer=%s refused: connection limit %d reached", peer,
+              settings_.max_connections);
+    RejectBusy(socket, "connection limit reached; try again later");
+  } else {
+    std::error_code opt_ec = ApplySocketOptions(socket.native_handle(), settings_.socket);
+    if (opt_ec) RELAY_LOG(kWarn, "peer=%s socket options: %s", peer, opt_ec.message());
+    uint64_t id = next_connection_id_.fetch_add(1);
+    // The socket already belongs to its shard's io_context; hand it over there.
+    Shard* shard = nullptr;
+    for (auto& s : shards_) {
+      if (&s->io() == &static_cast<asio::io_context&>(socket.get_executor().context())) {
+        shard = s.get();
+      }
+    }
+    asio::post(shard->io(), [shard, s = std::move(socket), id, peer]() mutable {
+      shard->AdoptAccepted(std::move(s), id, std::move(peer));
+    });
+  }
+  Accept();
+}
+
+void RelayServer::RejectBusy(asio::ip::tcp::socket& socket, std::string_view reason) {
+  // Answer at once instead of leaving the phone hanging (the old server's
+  // stall); nothing is allocated for the connection.
+  std::string frame;
+  protocol::AppendError(frame, draining() ? protocol::ErrorCode::kShuttingDown
+                                          : protocol::ErrorCode::kServerBusy,
+                        reason);
+  relay_metrics_.Error(draining() ? protocol::ErrorCode::kShuttingDown
+                                  : protocol::ErrorCode::kServerBusy);
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(frame), ec);
+  socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  socket.close(ec);
+}
+
+void RelayServer::StopAccepting() {
+  if (!accepting_.exchange(false)) return;
+  if (!acceptor_) return;
+  asio::post(shards_[0]->io(), [this] {
+    boost::system::error_code ec;
+    acceptor_->close(ec);
+  });
+}
+
+void RelayServer::ReleaseConnectionSlot() { connections_.fetch_sub(1); }
+
+uint32_t RelayServer::ConnectionCount() const {
+  return static_cast<uint32_t>(std::max<int64_t>(0, connections_.load()));
+}
+
+// -------------------------------------------------------- refusal throttle
+
+bool RelayServer::RefusalThrottled(const store::DeviceKey& key, int64_t now_ms) {
+  std::lock_guard lock(refusal_mu_);
+  auto it = refused_until_ms_.find(key.bot_name + '\x1f' + key.device_id);
+  return it != refused_until_ms_.end() && it->second > now_ms;
+}
+
+void RelayServer::NoteRefusal(const store::DeviceKey& key, int64_t now_ms) {
+  std::lock_guard lock(refusal_mu_);
+  if (refused_until_ms_.size() > 100'000) {
+    std::erase_if(refused_until_ms_, [now_ms](const auto& e) { return e.second <= now_ms; });
+  }
+  refused_until_ms_[key.bot_name + '\x1f' + key.device_id] =
+      now_ms + settings_.refused_reconnect_throttle.count();
+}
+
+// ------------------------------------------------------------- DataPlane
+
+absl::StatusOr<std::pair<store::DeviceRecord, int>> RelayServer::SetDeviceStatus(
+    const store::DeviceKey& key, store::DeviceStatus status, const std::string& actor,
+    const std::string& reason) {
+  absl::StatusOr<store::DeviceRecord> record = registry_.SetStatus(key, status, actor, reason);
+  if (!record.ok()) return record.status();
+  {
+    // A fresh decision replaces any refusal memory for the device.
+    std::lock_guard lock(refusal_mu_);
+    refused_until_ms_.erase(key.bot_name + '\x1f' + key.device_id);
+  }
+  Shard& shard = ShardFor(key.bot_name);
+  int affected = RunOn(shard, [&]() {
+    Session* session = shard.FindByKey(key);
+    if (session == nullptr) return 0;
+    session->ApplyDeviceStatus(status);
+    return 1;
+  });
+  RELAY_LOG(kInfo, "bot=%s device=%s status=%s by %s (%s); live connections affected: %d",
+            key.bot_name, key.device_id, std::string(store::DeviceStatusName(status)), actor,
+            reason, affected);
+  return std::make_pair(*std::move(record), affected);
+}
+
+absl::StatusOr<int> RelayServer::DeleteDevice(const store::DeviceKey& key, const std::string& actor,
+                                              const std::string& reason) {
+  absl::Status status = registry_.Delete(key, actor, reason);
+  if (!status.ok()) return status;
+  Shard& shard = ShardFor(key.bot_name);
+  return RunOn(shard, [&]() {
+    Session* session = shard.FindByKey(key);
+    if (session == nullptr) return 0;
+    session->Close(protocol::ErrorCode::kDeviceRefused, "device deleted by an administrator",
+                   Session::CloseMode::kNow, "deleted");
+    return 1;
+  });
+}
+
+bool RelayServer::IsConnected(const store::DeviceKey& key) {
+  Shard& shard = ShardFor(key.bot_name);
+  return RunOn(shard, [&]() { return shard.FindByKey(key) != nullptr; });
+}
+
+std::vector<dataplane::ConnectionInfo> RelayServer::ListConnections(
+    const dataplane::ConnectionFilter& filter) {
+  auto per_shard = RunOnAll([&](Shard& shard) {
+    std::vector<dataplane::ConnectionInfo> out;
+    shard.ForEachSession([&](Session& session) {
+      if (session.state() == ConnState::kHandshaking) return;
+      if (!filter.bot_name.empty() && session.key().bot_name != filter.bot_name) return;
+      if (!filter.device_id.empty() && session.key().device_id != filter.device_id) return;
+      dataplane::ConnectionInfo info = session.Describe();
+      if (filter.state && info.state != *filter.state) return;
+      out.push_back(std::move(info));
+    });
+    return out;
+  });
+  std::vector<dataplane::ConnectionInfo> all;
+  for (auto& list : per_shard) {
+    std::move(list.begin(), list.end(), std::back_inserter(all));
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return all;
+}
+
+absl::StatusOr<dataplane::ConnectionInfo> RelayServer::GetConnection(uint64_t id) {
+  auto found = RunOnAll([&](Shard& shard) -> std::optional<dataplane::ConnectionInfo> {
+    Session* session = shard.FindById(id);
+    if (session == nullptr || session->state() == ConnState::kHandshaking) return std::nullopt;
+    return session->Describe();
+  });
+  for (auto& f : found) {
+    if (f) return *f;
+  }
+  return absl::NotFoundError(absl::StrFormat("no connection with id %d", id));
+}
+
+absl::Status RelayServer::Disconnect(uint64_t id, const std::string& reason) {
+  auto closed = RunOnAll([&](Shard& shard) {
+    Session* session = shard.FindById(id);
+    if (session == nullptr) return false;
+    session->Close(protocol::ErrorCode::kDisconnected,
+                   reason.empty() ? "disconnected by an administrator" : reason,
+                   Session::CloseMode::kNow, "disconnected");
+    return true;
+  });
+  if (std::find(closed.begin(), closed.end(), true) == closed.end()) {
+    return absl::NotFoundError(absl::StrFormat("no connection with id %d", id));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> RelayServer::Push(const dataplane::PushRequest& request) {
+  if (request.bot_name.empty() || request.room.empty()) {
+    return absl::InvalidArgumentError("bot_name and room are required");
+  }
+  if (request.text.empty() && request.media.empty()) {
+    return absl::InvalidArgumentError("nothing to send: give text or media");
+  }
+  for (const std::string& source : request.media) {
+    if (source.find_first_of("}\r\n") != std::string::npos) {
+      return absl::InvalidArgumentError("media sources must not contain '}', CR or LF");
+    }
+  }
+  Shard& shard = ShardFor(request.bot_name);
+  int delivered = RunOn(shard, [&]() {
+    int count = 0;
+    std::vector<std::string_view> sources(request.media.begin(), request.media.end());
+    shard.ForEachSession([&](Session& session) {
+      if (session.state() != ConnState::kApproved) return;
+      if (session.key().bot_name != request.bot_name) return;
+      if (!request.device_id.empty() && session.key().device_id != request.device_id) return;
+      protocol::ReplyTarget target{request.room, request.channel_id, request.bot_name};
+      if (!request.text.empty()) {
+        session.QueueText(protocol::OutboundEvent::kScheduleMessage, target, request.text);
+      }
+      if (!sources.empty()) {
+        session.QueueMedia(protocol::OutboundEvent::kScheduleMessage, target, request.media_type,
+                           sources, request.media_wait_ms);
+      }
+      ++count;
+    });
+    return count;
+  });
+  if (delivered == 0) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("bot %s has no approved connection%s", request.bot_name,
+                        request.device_id.empty() ? "" : " for device " + request.device_id));
+  }
+  relay_metrics_.pushes.Inc(delivered);
+  return delivered;
+}
+
+bool RelayServer::IsServing() {
+  return accepting_.load() && !draining() && registry_.Health().ok();
+}
+
+// ------------------------------------------------------------------ drain
+
+int32_t RelayServer::NextReconnectAfterSeconds() {
+  // Spread evenly over the window, in connection order, so thousands of
+  // phones do not come back in the same second.
+  uint64_t n = reconnect_counter_.fetch_add(1);
+  if (reconnect_spread_s_ <= 1) return 1;
+  return 1 + static_cast<int32_t>((n * 7919) % static_cast<uint64_t>(reconnect_spread_s_));
+}
+
+dataplane::DrainProgress RelayServer::StartDrain(const dataplane::DrainOptions& options) {
+  {
+    std::lock_guard lock(drain_mu_);
+    if (drain_.draining) return drain_;
+    drain_.draining = true;
+    drain_.started_at_ms = NowUnixMs();
+    auto deadline = options.deadline_seconds > 0
+                        ? std::chrono::milliseconds(options.deadline_seconds * 1000LL)
+                        : settings_.drain_deadline;
+    drain_.deadline_ms = drain_.started_at_ms + deadline.count();
+    drain_.connections_total = ConnectionCount();
+    drain_reason_ = options.reason.empty() ? "maintenance" : options.reason;
+    reconnect_spread_s_ = options.reconnect_spread_seconds > 0
+                              ? options.reconnect_spread_seconds
+                              : static_cast<int32_t>(settings_.drain_reconnect_spread.count() / 1000);
+  }
+  draining_.store(true, std::memory_order_release);
+  relay_metrics_.draining.Set(1);
+  RELAY_LOG(kInfo, "drain started (%s): %d connections, deadline in %d ms", drain_reason_,
+            drain_.connections_total, drain_.deadline_ms - drain_.started_at_ms);
+  StopAccepting();
+  for (auto& shard : shards_) {
+    asio::post(shard->io(), [this, s = shard.get()] {
+      std::vector<Session*> sessions;
+      s->ForEachSession([&](Session& session) { sessions.push_back(&session); });
+      for (Session* session : sessions) {
+        if (session->state() == ConnState::kHandshaking) {
+          session->Close(protocol::ErrorCode::kShuttingDown, "relayd is shutting down",
+                         Session::CloseMode::kNow, "drain");
+        } else {
+          session->BeginShutdown(drain_reason_, NextReconnectAfterSeconds());
+        }
+      }
+    });
+  }
+  drain_thread_ = std::thread([this] { DrainWatchdog(); });
+  return GetDrainProgress();
+}
+
+void RelayServer::DrainWatchdog() {
+  // Seastar-gate style: wait for the work in flight to finish, but never
+  // past the deadline.
+  while (true) {
+    dataplane::DrainProgress progress = GetDrainProgress();
+    relay_metrics_.drain_connections_remaining.Set(progress.connections_remaining);
+    if (progress.connections_remaining == 0) break;
+    if (NowUnixMs() >= progress.deadline_ms) {
+      RELAY_LOG(kWarn, "drain deadline reached with %d connections and %d messages left",
+                progress.connections_remaining, progress.messages_in_flight);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::lock_guard lock(drain_mu_);
+  drain_.done = true;
+  drain_cv_.notify_all();
+}
+
+void RelayServer::WaitForDrain() {
+  std::unique_lock lock(drain_mu_);
+  drain_cv_.wait(lock, [this] { return drain_.done; });
+}
+
+dataplane::DrainProgress RelayServer::GetDrainProgress() {
+  std::lock_guard lock(drain_mu_);
+  dataplane::DrainProgress progress = drain_;
+  progress.connections_remaining = ConnectionCount();
+  size_t in_flight = 0;
+  for (auto& shard : shards_) in_flight += shard->queue_depth_relaxed();
+  progress.messages_in_flight = static_cast<uint32_t>(in_flight);
+  return progress;
+}
+
+absl::StatusOr<dataplane::MigrationProgress> RelayServer::StartMigration(
+    const dataplane::MigrationRequest& request) {
+  return migrations_->Start(request);
+}
+
+absl::StatusOr<dataplane::MigrationProgress> RelayServer::GetMigration(const std::string& id) {
+  return migrations_->Get(id);
+}
+
+}  // namespace botrelay::net

@@ -1,0 +1,16 @@
+#include "dataplane/processing/processor.h"
+
+namespace botrelay::processing {
+
+void ProcessorChain::Add(std::unique_ptr<Processor> processor) {
+  processors_.push_back(std::move(processor));
+}
+
+void ProcessorChain::Process(const ChatMessage& message, ProcessingContext ctx) const {
+  for (const auto& processor : processors_) {
+    if (processor->Handle(message, ctx)) return;
+  }
+  ctx.Finish();  // plain chat: nothing to answer
+}
+
+}  // namespace botrelay::processing

@@ -1,0 +1,198 @@
+#include "relayd/relayd_config.h"
+
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace botrelay::relayd {
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::chrono::milliseconds Seconds(double s) {
+  return std::chrono::milliseconds(static_cast<int64_t>(s * 1000.0));
+}
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path, const char* key) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(key, ": cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string value = buffer.str();
+  // Files written by editors end in a newline that is not part of the secret.
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  return value;
+}
+
+}  // namespace
+
+absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
+  RelaydConfig c;
+  net::RelaySettings& r = c.relay;
+  // Durations are seconds (decimals allowed) on the command line and in files.
+  double handshake_timeout = 10, idle_timeout = 1800, close_grace = 2, ping_interval = 30,
+         ping_timeout = 90, auth_max_skew = 300, refused_throttle = 60, processing_deadline = 300,
+         drain_deadline = 30, drain_spread = 60, store_flush = 0.2;
+  std::string auth_mode = "enforce", unknown_devices = "register";
+  std::string secret_key, secret_key_file, salt, salt_file, admin_token_file, config_file;
+  size_t queue_capacity = r.processing.capacity;
+
+  po::options_description options("relayd options (each is also a config-file key)");
+  auto add = options.add_options();
+  add("help,h", "print this help and exit");
+  add("config", po::value(&config_file), "config file of `key = value` lines");
+  add("listen", po::value(&r.listen_address)->default_value(r.listen_address), "bot TCP address");
+  add("admin-listen", po::value(&c.admin_address)->default_value(c.admin_address),
+      "gRPC admin address (loopback unless admin-token is set)");
+  add("metrics-listen", po::value(&c.metrics_address)->default_value(c.metrics_address),
+      "Prometheus /metrics and /healthz HTTP address");
+  add("admin-token", po::value(&c.admin_token), "bearer token for admin RPCs (env BOTRELAY_ADMIN_TOKEN)");
+  add("admin-token-file", po::value(&admin_token_file), "file holding the admin token");
+  add("ready-file", po::value(&c.ready_file), "write the bound addresses as JSON here once listening");
+  add("log-level", po::value(&c.log_level)->default_value(c.log_level), "debug, info, warn or error");
+  add("threads", po::value(&r.threads)->default_value(r.threads), "event-loop threads; 0 = one per core");
+  add("listen-backlog", po::value(&r.listen_backlog)->default_value(r.listen_backlog), "listen(2) backlog");
+  add("max-connections", po::value(&r.max_connections)->default_value(r.max_connections),
+      "bot connections; beyond it new ones get server_busy");
+  add("max-line-bytes", po::value(&r.max_line_bytes)->default_value(r.max_line_bytes),
+      "longest accepted line; a device's max_message_size overrides");
+  add("max-early-lines", po::value(&r.max_early_lines)->default_value(r.max_early_lines),
+      "chat lines accepted before the handshake");
+  add("outbound-limit-bytes",
+      po::value(&r.outbound_limit_bytes)->default_value(r.outbound_limit_bytes),
+      "unsent bytes per connection before it is closed as a slow consumer");
+  add("handshake-timeout", po::value(&handshake_timeout)->default_value(handshake_timeout), "seconds");
+  add("idle-timeout", po::value(&idle_timeout)->default_value(idle_timeout), "seconds; 0 = none");
+  add("close-grace", po::value(&close_grace)->default_value(close_grace),
+      "seconds to wait for the peer's FIN after ours");
+  add("ping-interval", po::value(&ping_interval)->default_value(ping_interval), "seconds");
+  add("ping-jitter", po::value(&r.ping_jitter)->default_value(r.ping_jitter), "fraction of the interval");
+  add("ping-timeout", po::value(&ping_timeout)->default_value(ping_timeout),
+      "seconds without a ping reply before closing");
+  add("auth-secret-key", po::value(&secret_key), "HMAC secret shared with the bridge scripts");
+  add("auth-secret-key-file", po::value(&secret_key_file), "file holding auth-secret-key");
+  add("auth-salt", po::value(&salt), "BOT_SPECIFIC_SALT shared with the bridge scripts");
+  add("auth-salt-file", po::value(&salt_file), "file holding auth-salt");
+  add("auth-mode", po::value(&auth_mode)->default_value(auth_mode), "enforce or log");
+  add("auth-max-skew", po::value(&auth_max_skew)->default_value(auth_max_skew), "seconds of clock skew");
+  add("auth-failure-limit", po::value(&r.auth_failure_limit)->default_value(r.auth_failure_limit),
+      "consecutive auth failures before closing");
+  add("replay-cache-entries",
+      po::value(&r.replay_cache_entries)->default_value(r.replay_cache_entries),
+      "remembered frames per event-loop thread");
+  add("refused-reconnect-throttle", po::value(&refused_throttle)->default_value(refused_throttle),
+      "seconds a refused device is answered without a registry lookup");
+  add("queue-capacity", po::value(&queue_capacity)->default_value(queue_capacity),
+      "chat messages accepted and not yet answered");
+  add("bot-concurrency",
+      po::value(&r.processing.bot_concurrency)->default_value(r.processing.bot_concurrency),
+      "messages of one bot processed at once");
+  add("room-concurrency",
+      po::value(&r.processing.room_concurrency)->default_value(r.processing.room_concurrency),
+      "messages of one room processed at once");
+  add("processing-deadline", po::value(&processing_deadline)->default_value(processing_deadline),
+      "seconds a message may take");
+  add("drain-deadline", po::value(&drain_deadline)->default_value(drain_deadline), "seconds");
+  add("drain-reconnect-spread", po::value(&drain_spread)->default_value(drain_spread),
+      "seconds over which drained bots are told to come back");
+  add("socket-rcvbuf", po::value(&r.socket.receive_buffer_bytes)->default_value(0), "SO_RCVBUF; 0 = kernel");
+  add("socket-sndbuf", po::value(&r.socket.send_buffer_bytes)->default_value(0), "SO_SNDBUF; 0 = kernel");
+  add("socket-linger", po::value(&r.socket.linger_seconds)->default_value(-1), "SO_LINGER seconds; -1 = off");
+  add("keepalive-idle", po::value(&r.socket.keepalive_idle_seconds)->default_value(30), "TCP_KEEPIDLE s");
+  add("keepalive-interval", po::value(&r.socket.keepalive_interval_seconds)->default_value(10), "TCP_KEEPINTVL s");
+  add("keepalive-probes", po::value(&r.socket.keepalive_probes)->default_value(9), "TCP_KEEPCNT");
+  add("tcp-user-timeout", po::value(&r.socket.user_timeout_ms)->default_value(0), "TCP_USER_TIMEOUT ms; 0 = kernel");
+  add("store-path", po::value(&c.store.path)->default_value("relayd.sqlite3"), "SQLite device registry");
+  add("unknown-devices", po::value(&unknown_devices)->default_value(unknown_devices), "register or refuse");
+  add("ping-retention", po::value(&c.store.ping_retention_per_device)->default_value(1000),
+      "ping records kept per device");
+  add("history-retention", po::value(&c.store.history_retention_per_device)->default_value(500),
+      "history entries kept per device");
+  add("store-flush-interval", po::value(&store_flush)->default_value(store_flush),
+      "seconds between batched store writes");
+
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), vm);
+    if (vm.count("config")) {
+      std::ifstream file(vm["config"].as<std::string>());
+      if (!file) {
+        return absl::InvalidArgumentError("cannot read config file " +
+                                          vm["config"].as<std::string>());
+      }
+      po::store(po::parse_config_file(file, options), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+  if (vm.count("help")) {
+    std::ostringstream usage;
+    usage << options;
+    return absl::CancelledError(usage.str());
+  }
+
+  r.handshake_timeout = Seconds(handshake_timeout);
+  r.idle_timeout = Seconds(idle_timeout);
+  r.close_grace = Seconds(close_grace);
+  r.ping_interval = Seconds(ping_interval);
+  r.ping_timeout = Seconds(ping_timeout);
+  r.refused_reconnect_throttle = Seconds(refused_throttle);
+  r.processing.deadline = Seconds(processing_deadline);
+  r.processing.capacity = queue_capacity;
+  r.drain_deadline = Seconds(drain_deadline);
+  r.drain_reconnect_spread = Seconds(drain_spread);
+  r.auth.max_clock_skew_ms = static_cast<int64_t>(auth_max_skew * 1000);
+  c.store.flush_interval_ms = static_cast<int>(store_flush * 1000);
+
+  if (auth_mode == "enforce") r.auth.mode = auth::AuthMode::kEnforce;
+  else if (auth_mode == "log") r.auth.mode = auth::AuthMode::kLog;
+  else return absl::InvalidArgumentError("auth-mode must be enforce or log");
+  if (unknown_devices == "register") c.store.unknown_devices = store::UnknownDevicePolicy::kRegisterPending;
+  else if (unknown_devices == "refuse") c.store.unknown_devices = store::UnknownDevicePolicy::kRefuse;
+  else return absl::InvalidArgumentError("unknown-devices must be register or refuse");
+
+  if (!secret_key_file.empty()) {
+    auto v = ReadSecretFile(secret_key_file, "auth-secret-key-file");
+    if (!v.ok()) return v.status();
+    secret_key = *v;
+  }
+  if (!salt_file.empty()) {
+    auto v = ReadSecretFile(salt_file, "auth-salt-file");
+    if (!v.ok()) return v.status();
+    salt = *v;
+  }
+  if (secret_key.empty() || salt.empty()) {
+    return absl::InvalidArgumentError(
+        "auth-secret-key and auth-salt are required (the values in the phones' bridge scripts); "
+        "give them as flags, config keys or *-file paths");
+  }
+  r.auth.secret_key = secret_key;
+  r.auth.salt = salt;
+
+  if (c.admin_token.empty()) {
+    if (!admin_token_file.empty()) {
+      auto v = ReadSecretFile(admin_token_file, "admin-token-file");
+      if (!v.ok()) return v.status();
+      c.admin_token = *v;
+    } else if (const char* env = std::getenv("BOTRELAY_ADMIN_TOKEN")) {
+      c.admin_token = env;
+    }
+  }
+  if (r.max_connections == 0 || r.max_line_bytes < 1024 || r.processing.capacity == 0 ||
+      r.processing.bot_concurrency < 1 || r.processing.room_concurrency < 1 ||
+      r.ping_interval.count() <= 0 || r.ping_timeout.count() <= 0 ||
+      r.handshake_timeout.count() <= 0 || r.ping_jitter < 0 || r.ping_jitter >= 1) {
+    return absl::InvalidArgumentError(
+        "limits must be positive (max-connections, max-line-bytes >= 1024, queue-capacity, "
+        "concurrency, ping and handshake timings) and ping-jitter in [0, 1)");
+  }
+  return c;
+}
+
+}  // namespace botrelay::relayd

@@ -1,12 +1,10 @@
 // Device approval: pending devices are refused per message until an admin
 // approves them, blocked devices are disconnected.
 
-
 #include "tests/integration/relayd_test.h"
 
 namespace botrelay::integration {
 namespace {
-
 
 class ApprovalTest : public RelaydTest, public ::testing::WithParamInterface<Generation> {};
 

@@ -1,5 +1,7 @@
 #include "tests/integration/relayd_test.h"
 
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 
 namespace botrelay::integration {
@@ -33,6 +35,9 @@ void RelaydTest::TearDown() {
     for (const auto& bot : bots_) bot->Close();
   }
   if (!relayd_) return;
+  // An open admin channel delays relayd's exit by its gRPC shutdown deadline
+  // (LifecycleTest covers that); drop it so teardown stays fast.
+  admin_.reset();
   const absl::StatusOr<int> exit_code = relayd_->Stop(10s);
   EXPECT_TRUE(exit_code.ok()) << "stopping relayd with SIGTERM: " << exit_code.status();
   if (exit_code.ok()) {
@@ -110,6 +115,26 @@ absl::StatusOr<std::shared_ptr<TestBot>> RelaydTest::ConnectApproved(Generation 
                                                                     const std::string& bot_name,
                                                                     const std::string& device_id) {
   return ConnectApproved(BotConfig(generation, bot_name, device_id));
+}
+
+absl::Status RelaydTest::WaitForConnections(const std::string& bot_name,
+                                            const std::string& device_id, int count,
+                                            testbot::Millis timeout) {
+  const auto deadline = testbot::Clock::now() + timeout;
+  int seen = -1;
+  while (true) {
+    absl::StatusOr<adminpb::ListConnectionsResponse> list =
+        admin_->ListConnections(bot_name, device_id);
+    if (!list.ok()) return list.status();
+    seen = list->connections_size();
+    if (seen == count) return absl::OkStatus();
+    if (testbot::Clock::now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("expected ", count, " connections of ", bot_name,
+                                                      "/", device_id, ", relayd lists ", seen, ": ",
+                                                      list->ShortDebugString()));
+    }
+    std::this_thread::sleep_for(20ms);
+  }
 }
 
 ::testing::AssertionResult RelaydTest::EchoRoundTrip(TestBot& bot, const std::string& word,

@@ -80,6 +80,11 @@ class RelaydTest : public ::testing::Test {
                                                            const std::string& bot_name,
                                                            const std::string& device_id);
 
+  // Polls ListConnections until exactly `count` connections hold the key
+  // (connections relayd is still closing count too).
+  absl::Status WaitForConnections(const std::string& bot_name, const std::string& device_id,
+                                  int count, testbot::Millis timeout = 3000ms);
+
   // Sends "# echo <word>" and expects the next frame (pings aside) to be a
   // messageResponse whose text contains `word` (relayd may decorate it).
   ::testing::AssertionResult EchoRoundTrip(TestBot& bot, const std::string& word,

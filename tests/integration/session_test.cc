@@ -1,15 +1,11 @@
 // A second connection for the same (bot, device) replaces the first, and
 // everything addressed to the device reaches the new one, also after the old
 // socket is gone (bot-protocol.md 8.3).
-#include <thread>
-
-
 
 #include "tests/integration/relayd_test.h"
 
 namespace botrelay::integration {
 namespace {
-
 
 class SessionTest : public RelaydTest {
  protected:
@@ -52,14 +48,14 @@ TEST_F(SessionTest, TakeoverClosesTheOldConnectionAndServesTheNew) {
 
   // The old socket is fully gone now; its teardown must not have
   // unregistered the new connection.
-  (*old_bot)->Close();
-  std::this_thread::sleep_for(300ms);
+  ASSERT_OK(WaitForConnections("session.bot", "dev-A", 1));
   EXPECT_TRUE(EchoRoundTrip(*new_bot, "still-served"));
   ASSERT_NO_FATAL_FAILURE(PushAndExpect(*new_bot, "push-after-old-closed"));
 
   auto connections = admin().ListConnections("session.bot", "dev-A");
   ASSERT_OK(connections);
-  EXPECT_EQ(connections->connections_size(), 1);
+  ASSERT_EQ(connections->connections_size(), 1);
+  EXPECT_EQ(connections->connections(0).state(), adminpb::CONNECTION_STATE_APPROVED);
   auto device = admin().GetDevice("session.bot", "dev-A");
   ASSERT_OK(device);
   EXPECT_TRUE(device->connected());
@@ -78,9 +74,12 @@ TEST_F(SessionTest, RepeatedTakeoversLeaveExactlyTheNewestConnection) {
   }
   for (size_t i = 0; i + 1 < bots.size(); ++i) ASSERT_OK(bots[i]->WaitForClose(3000ms));
   EXPECT_TRUE(EchoRoundTrip(*bots.back(), "newest"));
+  // Once the replaced phones have closed their sockets, only one remains.
+  ASSERT_OK(WaitForConnections("session.bot", "dev-B", 1));
   auto connections = admin().ListConnections("session.bot", "dev-B");
   ASSERT_OK(connections);
-  EXPECT_EQ(connections->connections_size(), 1);
+  ASSERT_EQ(connections->connections_size(), 1);
+  EXPECT_EQ(connections->connections(0).state(), adminpb::CONNECTION_STATE_APPROVED);
 }
 
 TEST_F(SessionTest, OtherDevicesOfTheBotAreUnaffected) {

@@ -1,6 +1,7 @@
 #include "tests/testbot/test_bot.h"
 
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "tests/testbot/phone_clock.h"
@@ -45,6 +46,8 @@ TestBot::TestBot(TestBotConfig config) : config_(std::move(config)), identity_(I
 
 absl::Status TestBot::ConnectTo(const std::string& host, uint16_t port) {
   closed_at_.reset();
+  mid_line_ = false;
+  deferred_ping_replies_.clear();
   absl::Status s = socket_.Connect(host, port, config_.connect_timeout);
   if (!s.ok()) return s;
   if (!config_.device_ip) identity_.device_ip = socket_.LocalIp();
@@ -86,9 +89,26 @@ absl::Status TestBot::SendText(std::string_view text) {
   return SendChat(std::move(message));
 }
 
+absl::Status TestBot::Write(std::string_view bytes) {
+  absl::Status s = socket_.WriteAll(bytes);
+  if (s.ok() && !bytes.empty()) mid_line_ = bytes.back() != '\n';
+  return s;
+}
+
+void TestBot::FlushDeferredPingReplies() {
+  for (size_t index : std::exchange(deferred_ping_replies_, {})) {
+    PingExchange& ping = pings_[index];
+    Record(">>", ping.reply_line);
+    ping.reply_status = Write(ping.reply_line + "\n");
+    ping.answered = ping.reply_status.ok();
+  }
+}
+
 absl::Status TestBot::SendRaw(std::string_view bytes) {
   Record(">>", bytes);
-  return socket_.WriteAll(bytes);
+  absl::Status s = Write(bytes);
+  if (s.ok() && !mid_line_) FlushDeferredPingReplies();
+  return s;
 }
 
 absl::Status TestBot::SendRawSplit(std::string_view bytes, size_t chunk_size, Millis delay) {
@@ -96,9 +116,10 @@ absl::Status TestBot::SendRawSplit(std::string_view bytes, size_t chunk_size, Mi
   if (chunk_size == 0) return absl::InvalidArgumentError("chunk_size must be > 0");
   for (size_t at = 0; at < bytes.size(); at += chunk_size) {
     if (at > 0) std::this_thread::sleep_for(delay);
-    absl::Status s = socket_.WriteAll(bytes.substr(at, chunk_size));
+    absl::Status s = Write(bytes.substr(at, chunk_size));
     if (!s.ok()) return s;
   }
+  if (!mid_line_) FlushDeferredPingReplies();
   return absl::OkStatus();
 }
 
@@ -111,10 +132,16 @@ void TestBot::HandlePing(const ServerFrame& frame) {
     PingEcho echo{frame.String("bot_name"), ping.server_timestamp_json};
     std::string reply = BuildPingReplyLine(identity_, *config_.ping_reply, echo, config_.monitoring,
                                            config_.ping_auth, NowUnixMillis());
-    ping.reply_status = SendRaw(reply);
+    if (mid_line_) {
+      ping.deferred = true;
+      deferred_ping_replies_.push_back(pings_.size());
+    } else {
+      Record(">>", reply);
+      ping.reply_status = Write(reply);
+      ping.answered = ping.reply_status.ok();
+    }
     reply.pop_back();  // LF
     ping.reply_line = std::move(reply);
-    ping.answered = ping.reply_status.ok();
   }
   pings_.push_back(std::move(ping));
 }
@@ -152,6 +179,11 @@ absl::StatusOr<ServerFrame> TestBot::ReadFrame(Millis timeout) {
       if (!timed_out && absl::IsUnavailable(line.status()) && !closed_at_) {
         closed_at_ = Clock::now();
         Record("--", "closed by the server");
+        // The script closes its socket when readLine() returns null.
+        socket_.Close();
+      }
+      if (closed_at_ && !socket_.is_open() && !migrate_at_) {
+        return absl::UnavailableError("connection closed by the server");
       }
       const bool migrate_now =
           migrate_at_ && (closed_at_ || (timed_out && Clock::now() >= *migrate_at_));
@@ -263,6 +295,8 @@ void TestBot::Close() {
   if (socket_.is_open()) Record("--", "closed by the bot");
   socket_.Close();
   migrate_at_.reset();
+  mid_line_ = false;
+  deferred_ping_replies_.clear();
 }
 
 void TestBot::Record(std::string_view direction, std::string_view line) {

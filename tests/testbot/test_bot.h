@@ -71,6 +71,8 @@ struct PingExchange {
   std::optional<std::string> server_timestamp_json;  // data.server_timestamp as JSON text
   bool answered = false;
   std::string reply_line;  // without LF; empty if not answered
+  // The reply waited for a half-written line of the test to be finished.
+  bool deferred = false;
   absl::Status reply_status;
 };
 
@@ -114,7 +116,8 @@ class TestBot {
 
   // The next frame of any event. Pings are answered (if enabled), recorded
   // and returned. Errors: DEADLINE_EXCEEDED (nothing in time), UNAVAILABLE
-  // (server closed; see closed_at), DATA_LOSS (a line the phone script of
+  // (server closed; see closed_at; the bot then closes its socket too, as
+  // the script does), DATA_LOSS (a line the phone script of
   // this generation could not use: the frame is consumed).
   absl::StatusOr<ServerFrame> ReadFrame(Millis timeout);
   // The next frame with this event, skipping pings (and followed
@@ -151,6 +154,10 @@ class TestBot {
   void NoteServerMigration(const ServerFrame& frame);
   void FollowMigration();
   void Record(std::string_view direction, std::string_view line);
+  // Writes bytes and keeps track of whether the output ends inside a line.
+  absl::Status Write(std::string_view bytes);
+  // Sends ping replies held back while a line was half written.
+  void FlushDeferredPingReplies();
 
   TestBotConfig config_;
   PhoneIdentity identity_;
@@ -162,6 +169,10 @@ class TestBot {
   bool awaiting_migration_handshake_ = false;
   int64_t next_log_id_ = 3155889281717409792;  // the shape of a KakaoTalk log id
   std::deque<std::string> transcript_;
+  // The phone writes whole lines; a ping reply must not land inside a line
+  // a test is sending in pieces. Indices into pings_ of replies held back.
+  bool mid_line_ = false;
+  std::vector<size_t> deferred_ping_replies_;
 };
 
 }  // namespace botrelay::testbot

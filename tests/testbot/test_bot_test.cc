@@ -167,6 +167,28 @@ TEST(TestBotTest, AnswersPingsWithSignedEchoWhileWaiting) {
   EXPECT_EQ(std::string_view(auth["signature"].get_string().value_unsafe()), expected);
 }
 
+TEST(TestBotTest, PingReplyWaitsForAHalfWrittenLine) {
+  std::string first, second;
+  ScriptedServer server([&](Peer& peer) {
+    peer.Write(R"J({"event":"ping","data":{"bot_name":"unit.bot","server_timestamp":"t"}})J" "\n");
+    first = peer.ReadLine();
+    second = peer.ReadLine();
+  });
+  TestBot bot(ConfigFor(server.port()));
+  ASSERT_TRUE(bot.Connect().ok());
+  ASSERT_TRUE(bot.SendRaw(R"J({"half":)J").ok());
+  ASSERT_TRUE(bot.ExpectSilence(200ms).ok());
+  ASSERT_EQ(bot.pings().size(), 1u);
+  EXPECT_TRUE(bot.pings()[0].deferred);
+  EXPECT_FALSE(bot.pings()[0].answered);
+  ASSERT_TRUE(bot.SendRaw("1}\n").ok());
+  EXPECT_TRUE(bot.pings()[0].answered);
+  server.Join();
+  bot.Close();
+  EXPECT_EQ(first, R"J({"half":1})J");
+  EXPECT_NE(second.find(R"J("event":"pong")J"), std::string::npos) << second;
+}
+
 TEST(TestBotTest, WaitForRejectsUnexpectedFramesAndSilenceSeesThem) {
   ScriptedServer server([&](Peer& peer) {
     peer.Write(R"J({"event":"error","data":{"code":"replay","message":"x"}})J" "\n");

@@ -90,6 +90,28 @@ TEST_P(ApprovalTest, AdminSeesTheRegisteredDevice) {
   EXPECT_EQ(connections->connections(0).state(), adminpb::CONNECTION_STATE_PENDING);
 }
 
+TEST_P(ApprovalTest, UnknownDeviceIsRefusedWhenRegistrationIsOff) {
+  ASSERT_NO_FATAL_FAILURE(StartRelayd({"--unknown-devices=refuse"}));
+  auto bot = NewBot(GetParam(), "approval.bot", "dev-unknown");
+  ASSERT_OK(bot->Connect());
+  ASSERT_OK(bot->SendHandshake());
+  auto frames = bot->WaitForClose(3000ms);
+  ASSERT_OK(frames);
+  bool refused = false;
+  for (const ServerFrame& frame : *frames) {
+    if (frame.event() == "handshakeComplete") {
+      EXPECT_EQ(frame.Bool("approved"), false) << frame.line();
+    } else if (frame.event() != "ping") {
+      EXPECT_EQ(frame.error_code(), "device_refused") << frame.line();
+      refused = true;
+    }
+  }
+  EXPECT_TRUE(refused) << "closed without a device_refused error";
+  // Not recorded in the registry.
+  auto device = admin().GetDevice("approval.bot", "dev-unknown");
+  EXPECT_TRUE(absl::IsNotFound(device.status())) << device.status();
+}
+
 INSTANTIATE_TEST_SUITE_P(Generations, ApprovalTest,
                          ::testing::Values(Generation::kV32, Generation::kV33),
                          [](const auto& info) {

@@ -114,5 +114,41 @@ TEST_F(AuthLogModeTest, FailuresAreProcessedAnyway) {
   EXPECT_THAT((*texts)[0], HasSubstr("unsigned-but-served"));
 }
 
+class AuthFailureLimitTest : public RelaydTest {};
+
+TEST_F(AuthFailureLimitTest, ConsecutiveFailuresCloseTheConnection) {
+  ASSERT_NO_FATAL_FAILURE(StartRelayd({"--auth-failure-limit=3"}));
+  auto bot = ConnectApproved(Generation::kV33, "auth.bot", "dev-limit");
+  ASSERT_OK(bot);
+  // A success in between resets the count.
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 2; ++i) {
+      ChatMessage message;
+      message.text = "# echo unsigned";
+      message.auth.mode = AuthOptions::Mode::kOmitted;
+      ASSERT_OK((*bot)->SendChat(message));
+      ASSERT_OK((*bot)->WaitForError("auth_failed", 3000ms));
+    }
+    ASSERT_TRUE(EchoRoundTrip(**bot, "resets-the-count"));
+  }
+  for (int i = 0; i < 3; ++i) {
+    ChatMessage message;
+    message.text = "# echo unsigned";
+    message.auth.mode = AuthOptions::Mode::kOmitted;
+    ASSERT_OK((*bot)->SendChat(message));
+  }
+  auto frames = (*bot)->WaitForClose(3000ms);
+  ASSERT_OK(frames);
+  int auth_failed = 0;
+  for (const ServerFrame& frame : *frames) {
+    if (frame.event() == "ping") continue;
+    EXPECT_EQ(frame.error_code(), "auth_failed") << frame.line();
+    ++auth_failed;
+  }
+  // One per refused message, plus possibly the closing notice.
+  EXPECT_GE(auth_failed, 3);
+  EXPECT_LE(auth_failed, 4);
+}
+
 }  // namespace
 }  // namespace botrelay::integration

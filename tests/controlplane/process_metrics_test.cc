@@ -93,7 +93,8 @@ TEST(ProcessMetrics, RenderAsPrometheusText) {
   metrics::Registry registry;
   RegisterProcessMetrics(registry);
   const std::string text = registry.RenderPrometheus();
-  for (const char* family : {"process_cpu_seconds_total", "process_resident_memory_bytes",
+  EXPECT_NE(text.find("# TYPE process_cpu_seconds_total counter\n"), std::string::npos);
+  for (const char* family : {"process_resident_memory_bytes",
                              "process_virtual_memory_bytes", "process_open_fds",
                              "process_max_fds", "process_start_time_seconds"}) {
     EXPECT_NE(text.find(std::string("# TYPE ") + family + " gauge\n"), std::string::npos)

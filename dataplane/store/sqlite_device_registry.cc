@@ -209,14 +209,10 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
     updated.status = status;
     updated.status_reason = reason;
     updated.updated_at_ms = std::max(updated.updated_at_ms, now);
-    absl::Status written = RunInTransaction(*connection_, [&]() -> absl::Status {
-      if (absl::Status s = tables_->WriteDevice(updated); !s.ok()) return s;
-      if (absl::Status s = tables_->InsertHistory(key, entry); !s.ok()) return s;
-      return tables_->PruneHistory(key, settings_.history_retention_per_device);
-    });
-    if (!written.ok()) {
-      MarkUnhealthy(written);
-      return Unavailable(written);
+    if (absl::Status written =
+            WriteWithHistory(key, entry, [&] { return tables_->WriteDevice(updated); });
+        !written.ok()) {
+      return written;
     }
 
     // Only Delete removes devices and it waits for db_mutex_, so the device
@@ -229,6 +225,23 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
     return record;
   }
 
+  // One durable admin change: `change` plus its history entry, in one
+  // transaction. A failure marks the store unhealthy. Caller holds db_mutex_.
+  template <typename Change>
+  absl::Status WriteWithHistory(const DeviceKey& key, const DeviceHistoryEntry& entry,
+                                Change&& change) {
+    absl::Status written = RunInTransaction(*connection_, [&]() -> absl::Status {
+      if (absl::Status s = change(); !s.ok()) return s;
+      if (absl::Status s = tables_->InsertHistory(key, entry); !s.ok()) return s;
+      return tables_->PruneHistory(key, settings_.history_retention_per_device);
+    });
+    if (!written.ok()) {
+      MarkUnhealthy(written);
+      return Unavailable(written);
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status Delete(const DeviceKey& key, const std::string& actor,
                       const std::string& reason) override {
     const int64_t now = NowMs();
@@ -237,14 +250,10 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
     if (!current.ok()) return current.status();
 
     const DeviceHistoryEntry entry{now, actor, "delete", current->status, std::nullopt, reason};
-    absl::Status written = RunInTransaction(*connection_, [&]() -> absl::Status {
-      if (absl::Status s = tables_->DeleteDevice(key); !s.ok()) return s;
-      if (absl::Status s = tables_->InsertHistory(key, entry); !s.ok()) return s;
-      return tables_->PruneHistory(key, settings_.history_retention_per_device);
-    });
-    if (!written.ok()) {
-      MarkUnhealthy(written);
-      return Unavailable(written);
+    if (absl::Status written =
+            WriteWithHistory(key, entry, [&] { return tables_->DeleteDevice(key); });
+        !written.ok()) {
+      return written;
     }
 
     // Forgetting the queued handshake writes under the devices lock keeps a

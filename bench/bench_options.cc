@@ -50,6 +50,7 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv) {
       "read the target (\"bot\") and server pid (\"pid\") from this ready file; "
       "reference-server: write it");
   add("server-pid", po::value(&o.server_pid), "server pid for RSS/CPU (overrides the ready file)");
+  add("label", po::value(&o.label)->default_value(o.label), "the server's name in reports");
   add("connections", po::value(&o.connections)->default_value(o.connections), "connections");
   add("inflight", po::value(&o.inflight)->default_value(o.inflight),
       "echo/churn/drain: requests in flight per connection");

@@ -16,6 +16,7 @@ struct BenchOptions {
   std::string target;
   std::string ready_file;
   int server_pid = 0;
+  std::string label = "target";  // names the server in reports
 
   // Load shape.
   int connections = 10;

@@ -28,16 +28,15 @@ absl::StatusOr<ServerTarget> ResolveTarget(const BenchOptions& o) {
     absl::StatusOr<ServerTarget> from_file = ReadReadyFile(o.ready_file, 10);
     if (!from_file.ok()) return from_file.status();
     target = *from_file;
-    target.label = "relayd";
   } else if (!o.target.empty()) {
     absl::StatusOr<Endpoint> endpoint = ParseLoopbackEndpoint(o.target);
     if (!endpoint.ok()) return endpoint.status();
     target.bot = *endpoint;
-    target.label = o.target;
   } else {
     return absl::InvalidArgumentError("give --target HOST:PORT or --ready-file FILE");
   }
   if (o.server_pid > 0) target.pid = o.server_pid;
+  target.label = o.label;
   return target;
 }
 

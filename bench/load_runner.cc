@@ -64,7 +64,7 @@ absl::StatusOr<RunReport> RunLoad(const BenchOptions& o, const ServerTarget& ser
     return absl::InvalidArgumentError("drain needs the server pid (--ready-file or --server-pid)");
   }
   // Each connection needs a descriptor; the rest is headroom for the process.
-  const uint64_t wanted_files = static_cast<uint64_t>(o.connections) + 1024;
+  const uint64_t wanted_files = static_cast<uint64_t>(o.connections) + 64;
   if (RaiseFileLimit(wanted_files) < wanted_files) {
     return absl::ResourceExhaustedError(
         absl::StrCat("RLIMIT_NOFILE cannot be raised to ", wanted_files));

@@ -116,14 +116,15 @@ for m in "${WHAT[@]}"; do
       echo "$m: server CPU $(median "$m" .server_cpu_pct) % of a core," \
         "pings answered $(median "$m" .pings_answered)"
       ;;
-    handshake)  # connect + handshake + close, 64 at a time
+    handshake)  # connect + handshake + close, 64 at a time, against the reference server and relayd
       start_relayd
       for _ in $(seq "$RUNS"); do
-        bench handshake handshake --connections 64 --duration 10 --connect-concurrency 64
+        bench handshake handshake --connections 64 --duration 10 --connect-concurrency 64 --compare-reference
       done
       stop_relayd
-      echo "handshake median: $(median handshake .handshake_rate_per_s)/s," \
-        "p99 $(median handshake .handshake_latency.p99_us) us"
+      echo "handshake median: relayd $(median handshake .target.handshake_rate_per_s)/s," \
+        "p99 $(median handshake .target.handshake_latency.p99_us) us;" \
+        "reference $(median handshake .reference.handshake_rate_per_s)/s, ratio $(median handshake .rate_ratio)"
       ;;
     churn)  # reconnect after every 10 echoes
       start_relayd

@@ -89,7 +89,15 @@ absl::StatusOr<std::unique_ptr<ReferenceServerProcess>> ReferenceServerProcess::
 
 ReferenceServerProcess::~ReferenceServerProcess() {
   ::kill(pid_, SIGTERM);
-  ::waitpid(pid_, nullptr, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (::waitpid(pid_, nullptr, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
 }

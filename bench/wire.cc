@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <charconv>
+#include <cstring>
 #include <cstdio>
 
 #include "bench/base64.h"
@@ -127,10 +128,12 @@ void AppendPong(std::string& out, const Speaker& speaker, std::string_view serve
 InboundFrame SplitFrame(std::string_view line) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
   InboundFrame frame;
-  const size_t close = line.rfind('}');
-  if (line.empty() || line.front() != '{' || close == std::string_view::npos) return frame;
-  frame.json = line.substr(0, close + 1);
-  frame.tail = line.substr(close + 1);
+  // memrchr: string_view::rfind(char) walks a long base64 tail byte by byte.
+  const void* close = line.empty() ? nullptr : ::memrchr(line.data(), '}', line.size());
+  if (close == nullptr || line.front() != '{') return frame;
+  const size_t end = static_cast<size_t>(static_cast<const char*>(close) - line.data()) + 1;
+  frame.json = line.substr(0, end);
+  frame.tail = line.substr(end);
   if (auto event = FindString(frame.json, "event")) frame.event = *event;
   return frame;
 }

@@ -723,11 +723,20 @@ void Session::QueueText(OutboundEvent event, const protocol::ReplyTarget& target
                         std::string_view text) {
   if (finalized_) return;
   // KakaoTalk refuses longer messages: split, in order.
-  for (std::string_view piece :
-       protocol::SplitByUtf16Units(text, protocol::kKakaoTalkMaxTextUnits)) {
+  auto append = [&](std::string_view piece) {
     protocol::AppendTextReply(output_, generation_, event, target, piece, NowUnixMs());
     ++frames_out_;
     shard_.metrics().Out(OutboundEventFor(event));
+  };
+  // UTF-8 never has fewer bytes than UTF-16 units, so short text needs no
+  // measuring (and no split vector).
+  if (text.size() <= protocol::kKakaoTalkMaxTextUnits) {
+    append(text);
+  } else {
+    for (std::string_view piece :
+         protocol::SplitByUtf16Units(text, protocol::kKakaoTalkMaxTextUnits)) {
+      append(piece);
+    }
   }
   AfterAppend();
 }

@@ -14,6 +14,7 @@ namespace {
 constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr size_t kWheelSlots = 4096;             // ~7 minutes per turn
 constexpr size_t kScratchBytes = 64 * 1024;      // one read from any socket
+constexpr uint64_t kTicksPerIdleSweep = 100;     // forget idle rooms every ~10 s
 }  // namespace
 
 Shard::Shard(RelayServer& server, int index)
@@ -60,6 +61,7 @@ void Shard::Tick() {
   auto now = std::chrono::steady_clock::now();
   wheel_.Advance(now);
   dispatcher_.ExpireOverdue(now);
+  if (++ticks_ % kTicksPerIdleSweep == 0) dispatcher_.SweepIdle();
   queue_depth_.store(dispatcher_.depth(), std::memory_order_relaxed);
   tick_timer_.expires_after(kTick);
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -139,8 +141,8 @@ void Shard::StateChanged(ConnState from, ConnState to) {
 // ------------------------------------------------------------ reply outlet
 
 Session* Shard::Route(const processing::ChatMessage& to) {
-  store::DeviceKey key{to.bot_name, to.device_id};
-  Session* session = FindByKey(key);
+  auto it = by_key_.find(KeyView(to.bot_name, to.device_id));
+  Session* session = it == by_key_.end() ? nullptr : it->second;
   if (session == nullptr) {
     metrics().replies_undeliverable.Inc();
     RELAY_LOG(kWarn, "bot=%s device=%s reply lost: device no longer connected", to.bot_name,

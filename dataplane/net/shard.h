@@ -86,10 +86,21 @@ class Shard : public processing::ReplyOutlet {
   void OnMessageDone(const processing::ChatMessage& message) override;
 
  private:
+  // (bot, device) lookups by views, so routing a reply copies no strings.
+  using KeyView = std::pair<std::string_view, std::string_view>;
+  static KeyView View(const store::DeviceKey& k) { return {k.bot_name, k.device_id}; }
   struct KeyHash {
-    size_t operator()(const store::DeviceKey& k) const {
-      return std::hash<std::string>()(k.bot_name) * 31 + std::hash<std::string>()(k.device_id);
+    using is_transparent = void;
+    size_t operator()(const KeyView& k) const {
+      return std::hash<std::string_view>()(k.first) * 31 + std::hash<std::string_view>()(k.second);
     }
+    size_t operator()(const store::DeviceKey& k) const { return (*this)(View(k)); }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    bool operator()(const KeyView& a, const store::DeviceKey& b) const { return a == View(b); }
+    bool operator()(const store::DeviceKey& a, const KeyView& b) const { return View(a) == b; }
+    bool operator()(const store::DeviceKey& a, const store::DeviceKey& b) const { return a == b; }
   };
   Session* Route(const processing::ChatMessage& to);
   void Tick();
@@ -108,9 +119,10 @@ class Shard : public processing::ReplyOutlet {
   std::mt19937_64 rng_;
 
   std::unordered_map<uint64_t, std::shared_ptr<Session>> sessions_;
-  std::unordered_map<store::DeviceKey, Session*, KeyHash> by_key_;
+  std::unordered_map<store::DeviceKey, Session*, KeyHash, KeyEqual> by_key_;
   std::vector<std::weak_ptr<Session>> paused_;
   bool resume_posted_ = false;
+  uint64_t ticks_ = 0;
   std::atomic<size_t> queue_depth_{0};
 };
 

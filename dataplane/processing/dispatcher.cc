@@ -77,7 +77,6 @@ void Dispatcher::Pump() {
     StartWaiting(*bot, *room);
   }
   pumping_ = false;
-  CleanupIdle();
 }
 
 void Dispatcher::StartWaiting(Bot& bot, Room& room) {
@@ -152,7 +151,6 @@ void Dispatcher::Complete(Job& job, bool failed, std::string_view why) {
     unblocked->blocked_on_bot = false;
     to_pump_.emplace_back(&bot, unblocked);
   }
-  QueueCleanup(bot, room);
   Pump();
 }
 
@@ -203,28 +201,29 @@ void Dispatcher::ExpireOverdue(std::chrono::steady_clock::time_point now) {
   }
 }
 
-void Dispatcher::QueueCleanup(Bot& bot, Room& room) {
-  if (room.cleanup_queued) return;
-  room.cleanup_queued = true;
-  ++bot.cleanup_refs;
-  cleanup_candidates_.emplace_back(&bot, &room);
+size_t Dispatcher::tracked_rooms() const {
+  size_t rooms = 0;
+  for (const auto& [name, bot] : bots_) rooms += bot->rooms.size();
+  return rooms;
 }
 
-void Dispatcher::CleanupIdle() {
-  // Rooms and bots are forgotten when nothing refers to them, so state stays
-  // proportional to the traffic in flight (the old server leaked a
+void Dispatcher::SweepIdle() {
+  // Idle rooms and bots are kept between sweeps so that steady traffic
+  // reuses them instead of re-creating them per message, and forgotten here
+  // so state stays proportional to recent traffic (the old server leaked a
   // semaphore per room forever).
-  for (auto [bot, room] : cleanup_candidates_) {
-    room->cleanup_queued = false;
-    --bot->cleanup_refs;
-    if (room->arrival.empty() && room->running == 0 && !room->blocked_on_bot) {
-      bot->rooms.erase(room->key);
-    }
-    if (bot->cleanup_refs == 0 && bot->rooms.empty() && bot->running == 0) {
-      bots_.erase(bot->name);
+  for (auto bot_it = bots_.begin(); bot_it != bots_.end();) {
+    Bot& bot = *bot_it->second;
+    std::erase_if(bot.rooms, [](const auto& entry) {
+      const Room& room = *entry.second;
+      return room.arrival.empty() && room.running == 0 && !room.blocked_on_bot;
+    });
+    if (bot.rooms.empty() && bot.running == 0 && bot.blocked_rooms.empty()) {
+      bot_it = bots_.erase(bot_it);
+    } else {
+      ++bot_it;
     }
   }
-  cleanup_candidates_.clear();
 }
 
 // ------------------------------------------------------------ context

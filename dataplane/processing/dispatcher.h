@@ -61,6 +61,10 @@ class Dispatcher {
 
   // Answers overdue messages with processing_timeout; call periodically.
   void ExpireOverdue(std::chrono::steady_clock::time_point now);
+  // Forgets rooms and bots with nothing in flight; call periodically, never
+  // from inside a processor.
+  void SweepIdle();
+  size_t tracked_rooms() const;
 
   // Called whenever depth falls from capacity to below it.
   void set_on_capacity_available(std::function<void()> callback) {
@@ -99,7 +103,6 @@ class Dispatcher {
     std::string key;
     int running = 0;
     bool blocked_on_bot = false;   // queued in bot->blocked_rooms
-    bool cleanup_queued = false;
     std::deque<Job*> arrival;      // every unreleased job, in arrival order
     std::deque<Job*> waiting;      // not yet started
   };
@@ -107,7 +110,6 @@ class Dispatcher {
     std::string name;
     int running = 0;
     std::deque<Room*> blocked_rooms;  // rooms with waiting jobs held by the bot limit
-    int cleanup_refs = 0;             // entries in cleanup_candidates_
     std::unordered_map<std::string, std::unique_ptr<Room>> rooms;
   };
 
@@ -123,8 +125,6 @@ class Dispatcher {
   void ReleaseInOrder(Room& room);
   void DeliverHeld(Job& job);
   void Recycle(Job& job);
-  void QueueCleanup(Bot& bot, Room& room);
-  void CleanupIdle();
 
   DispatcherSettings settings_;
   const ProcessorChain& chain_;
@@ -138,7 +138,6 @@ class Dispatcher {
   DeadlineList by_deadline_;  // unfinished jobs; arrival order is deadline order
 
   std::vector<std::pair<Bot*, Room*>> to_pump_;
-  std::vector<std::pair<Bot*, Room*>> cleanup_candidates_;
   bool pumping_ = false;
   size_t depth_ = 0;
   uint64_t next_generation_ = 1;

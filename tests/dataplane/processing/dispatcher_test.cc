@@ -127,6 +127,8 @@ TEST_F(DispatcherTest, RoomConcurrencyLimitsRunningMessages) {
   EXPECT_EQ(dispatcher_->depth(), 5u);
   parking_->parked[0].ctx.Finish();
   EXPECT_EQ(parking_->parked.size(), 4u);
+  dispatcher_->SweepIdle();  // busy rooms survive a sweep
+  EXPECT_EQ(dispatcher_->tracked_rooms(), 1u);
 }
 
 TEST_F(DispatcherTest, BotConcurrencyLimitsAcrossRooms) {
@@ -210,6 +212,9 @@ TEST_F(DispatcherTest, ManyRoomsAndBotsDrainCompletely) {
   EXPECT_EQ(finished, 2000u);
   EXPECT_EQ(dispatcher_->depth(), 0u);
   EXPECT_EQ(outlet_.done, 2000);
+  EXPECT_EQ(dispatcher_->tracked_rooms(), 13u * 7u);  // kept for reuse until swept
+  dispatcher_->SweepIdle();
+  EXPECT_EQ(dispatcher_->tracked_rooms(), 0u);
 }
 
 }  // namespace

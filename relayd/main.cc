@@ -8,6 +8,7 @@
 // are blocked everywhere else), so no handler runs in async-signal context.
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -37,6 +38,24 @@ bool WriteReadyFile(const std::string& path, const std::string& json) {
     out << json << "\n";
   }
   return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// Every bot is a descriptor: take the hard limit so max-connections, not a
+// login shell's soft default of 1024, decides how many phones fit.
+void RaiseDescriptorLimit(size_t max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  // Listeners, the store, gRPC and metrics need a few dozen more.
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < max_connections + 64) {
+    RELAY_LOG(kWarn,
+              "open-file limit %d is below max-connections %d: connections beyond it will fail "
+              "at accept; raise the hard limit (ulimit -Hn, LimitNOFILE=)",
+              static_cast<uint64_t>(limit.rlim_cur), max_connections);
+  }
 }
 
 // "127.0.0.1:0" + bound port 41234 -> "127.0.0.1:41234".
@@ -70,6 +89,7 @@ int Run(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  RaiseDescriptorLimit(config->relay.max_connections);
   auto registry = store::OpenSqliteDeviceRegistry(config->store);
   if (!registry.ok()) {
     RELAY_LOG(kError, "cannot open device store %s: %s", config->store.path,

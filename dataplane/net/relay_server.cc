@@ -2,6 +2,9 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
@@ -82,6 +85,7 @@ RelayServer::~RelayServer() { Stop(); }
 absl::StatusOr<asio::ip::tcp::endpoint> RelayServer::Start() {
   absl::StatusOr<asio::ip::tcp::endpoint> endpoint = ParseEndpoint(settings_.listen_address);
   if (!endpoint.ok()) return endpoint.status();
+  spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(shards_[0]->io());
   boost::system::error_code ec;
   acceptor_->open(endpoint->protocol(), ec);
@@ -116,6 +120,8 @@ void RelayServer::Stop() {
   for (auto& t : threads_) t.join();
   threads_.clear();
   if (drain_thread_.joinable()) drain_thread_.join();
+  if (spare_fd_ >= 0) ::close(spare_fd_);
+  spare_fd_ = -1;
 }
 
 Shard& RelayServer::ShardFor(std::string_view bot_name) {
@@ -139,8 +145,12 @@ void RelayServer::OnAccepted(const boost::system::error_code& ec, Shard& shard,
                              asio::ip::tcp::socket socket) {
   if (ec) {
     if (ec == asio::error::operation_aborted || !accepting_) return;
-    // EMFILE and friends: log, back off briefly, keep accepting.
-    RELAY_LOG(kError, "accept failed: %s", ec.message());
+    if (ec == asio::error::no_descriptors) {
+      ShedWithSpareDescriptor();
+    } else {
+      RELAY_LOG(kError, "accept failed: %s", ec.message());
+    }
+    // Back off briefly, keep accepting.
     auto timer = std::make_shared<asio::steady_timer>(shards_[0]->io(),
                                                       std::chrono::milliseconds(50));
     timer->async_wait([this, timer](const boost::system::error_code&) { Accept(); });
@@ -168,6 +178,33 @@ void RelayServer::OnAccepted(const boost::system::error_code& ec, Shard& shard,
     });
   }
   Accept();
+}
+
+void RelayServer::ShedWithSpareDescriptor() {
+  // Out of descriptors, a pending connection would sit in the backlog with
+  // no answer. Free the descriptor kept for this, accept it, tell it
+  // server_busy, close it, and take the spare back (the libuv/Redis trick).
+  if (spare_fd_ >= 0) {
+    ::close(spare_fd_);
+    spare_fd_ = -1;
+    boost::system::error_code ec;
+    asio::ip::tcp::socket socket(shards_[0]->io());
+    acceptor_->non_blocking(true, ec);
+    acceptor_->accept(socket, ec);
+    acceptor_->non_blocking(false, ec);
+    if (!ec) {
+      relay_metrics_.connections_accepted.Inc();
+      relay_metrics_.connections_rejected_busy.Inc();
+      RejectBusy(socket, "server out of file descriptors; try again later");
+    }
+    spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_descriptor_warning_ > std::chrono::seconds(1)) {
+    last_descriptor_warning_ = now;
+    RELAY_LOG(kError, "accept: out of file descriptors; shedding new connections with server_busy"
+                      " (raise the open-file limit or lower max-connections)");
+  }
 }
 
 void RelayServer::RejectBusy(asio::ip::tcp::socket& socket, std::string_view reason) {

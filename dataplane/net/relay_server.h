@@ -88,6 +88,7 @@ class RelayServer : public dataplane::DataPlane {
   void OnAccepted(const boost::system::error_code& ec, Shard& shard,
                   boost::asio::ip::tcp::socket socket);
   void RejectBusy(boost::asio::ip::tcp::socket& socket, std::string_view reason);
+  void ShedWithSpareDescriptor();
   void StopAccepting();
   void DrainWatchdog();
   uint32_t ConnectionCount() const;
@@ -102,6 +103,8 @@ class RelayServer : public dataplane::DataPlane {
   std::vector<std::thread> threads_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::atomic<bool> accepting_{false};
+  int spare_fd_ = -1;  // released to answer one connection when out of descriptors
+  std::chrono::steady_clock::time_point last_descriptor_warning_;
   size_t next_shard_ = 0;
   std::atomic<uint64_t> next_connection_id_{1};
   std::atomic<int64_t> connections_{0};

@@ -7,6 +7,9 @@
 
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -31,6 +34,24 @@ constexpr size_t kPadding = 4000;
 constexpr int kRelaydSendBuffer = 16384;
 
 class DrainLoadTest : public RelaydTest {};
+
+// True once every thread of `pid` is stopped (SIGSTOP takes effect
+// asynchronously: kill() returns before the threads have stopped).
+bool AllThreadsStopped(pid_t pid) {
+  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  std::error_code ec;
+  int threads = 0;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t name_end = line.rfind(')');  // "pid (comm) S ..."
+    if (name_end == std::string::npos || name_end + 2 >= line.size()) return false;
+    if (line[name_end + 2] != 'T' && line[name_end + 2] != 't') return false;
+    ++threads;
+  }
+  return !ec && threads > 0;
+}
 
 std::string Padding() {
   std::string pad;
@@ -59,6 +80,7 @@ struct Outcome {
   int late_answered = 0;
   int late_refused = 0;
   int64_t reconnect_after = -1;
+  testbot::Millis late_sent_after_sigterm{-1};
 };
 
 // Reads everything until relayd closes and checks it.
@@ -226,9 +248,11 @@ TEST_F(DrainLoadTest, SigtermAnswersAcceptedMessagesRefusesLaterOnesAndExitsZero
   ASSERT_EQ(connections->connections_size(), kBots);
   int backed_up = 0;
   uint64_t queued_bytes = 0;
+  std::map<std::string, uint64_t> queued_by_device;
   for (const adminpb::Connection& c : connections->connections()) {
     if (c.outbound_buffered_bytes() > 0) ++backed_up;
     queued_bytes += c.outbound_buffered_bytes();
+    queued_by_device[c.device_id()] = c.outbound_buffered_bytes();
   }
   RecordProperty("reply_bytes_queued_in_relayd_at_sigterm", static_cast<int>(queued_bytes));
   EXPECT_EQ(backed_up, kBots) << "connections with replies still queued in relayd";
@@ -254,11 +278,14 @@ TEST_F(DrainLoadTest, SigtermAnswersAcceptedMessagesRefusesLaterOnesAndExitsZero
           late += *line;
         }
         absl::Status sent = bots[i]->SendRaw(late);
+        const auto late_sent = std::chrono::duration_cast<testbot::Millis>(
+            testbot::Clock::now() - signalled);
         if (!sent.ok()) {
           outcomes[i].failure = absl::StrCat("bot ", i, " late send: ", sent.ToString());
           return;
         }
         outcomes[i] = CollectAndCheck(*bots[i], i);
+        outcomes[i].late_sent_after_sigterm = late_sent;
       });
     }
     for (std::thread& t : readers) t.join();
@@ -274,7 +301,12 @@ TEST_F(DrainLoadTest, SigtermAnswersAcceptedMessagesRefusesLaterOnesAndExitsZero
   std::set<int64_t> reconnect_values;
   for (int i = 0; i < kBots; ++i) {
     const Outcome& o = outcomes[i];
-    if (!o.failure.empty() && ++failed <= 10) ADD_FAILURE() << o.failure;
+    if (!o.failure.empty() && ++failed <= 10) {
+      ADD_FAILURE() << o.failure << " (late messages written " << o.late_sent_after_sigterm.count()
+                    << " ms after SIGTERM; relayd had "
+                    << queued_by_device[bots[i]->config().device_id]
+                    << " reply bytes queued for it before SIGTERM)";
+    }
     late_answered += o.late_answered;
     late_refused += o.late_refused;
     EXPECT_GE(o.reconnect_after, 1) << "bot " << i;
@@ -286,6 +318,99 @@ TEST_F(DrainLoadTest, SigtermAnswersAcceptedMessagesRefusesLaterOnesAndExitsZero
   EXPECT_GT(reconnect_values.size(), 1u);
   RecordProperty("late_messages_answered", late_answered);
   RecordProperty("late_messages_refused_shutting_down", late_refused);
+}
+
+// The same promise without the luck of timing. relayd's event loop is held
+// (SIGSTOP, as a busy or descheduled loop would be) while the phone, already
+// told to leave, writes one more message and reads what is in its socket; so
+// when the loop runs again, relayd has received the message before it sends
+// its FIN. The message must get error{shutting_down}, not silence.
+TEST_F(DrainLoadTest, AMessageReceivedBeforeRelaydsFinIsAnsweredEvenIfTheLoopRunsLate) {
+  ASSERT_NO_FATAL_FAILURE(StartRelayd({
+      absl::StrCat("--drain-deadline=", kDrainDeadlineSeconds),
+      absl::StrCat("--socket-sndbuf=", kRelaydSendBuffer),
+      "--ping-interval=3600",
+  }));
+  auto bot = ConnectApproved(Generation::kV33, "drain.bot", "dev-late");
+  ASSERT_OK(bot);
+  // Load messages until relayd holds replies it cannot hand to the kernel
+  // (the phone is not reading): then its FIN has to wait for the phone.
+  int sent = 0;
+  uint64_t queued = 0;
+  while (queued == 0) {
+    ASSERT_LT(sent, 64) << "relayd never had to queue replies";
+    ASSERT_OK((*bot)->SendChat(LoadMessage(0, sent)));
+    ++sent;
+    while (true) {
+      auto c = admin().ListConnections("drain.bot", "dev-late");
+      ASSERT_OK(c);
+      ASSERT_EQ(c->connections_size(), 1);
+      if (c->connections(0).messages_in() == static_cast<uint64_t>(1 + sent)) {
+        queued = c->connections(0).outbound_buffered_bytes();
+        break;
+      }
+    }
+  }
+
+  relayd().Signal(SIGTERM);
+  // The drain has reached the connection (and tried to flush) once it is
+  // listed as closing; the second listing runs after that flush attempt.
+  for (int seen = 0; seen < 2;) {
+    auto c = admin().ListConnections("drain.bot", "dev-late");
+    ASSERT_OK(c);
+    ASSERT_EQ(c->connections_size(), 1);
+    if (c->connections(0).state() == adminpb::CONNECTION_STATE_CLOSING) ++seen;
+  }
+  relayd().Signal(SIGSTOP);
+  struct Continue {
+    RelaydProcess& relayd;
+    ~Continue() { relayd.Signal(SIGCONT); }
+  } resume_on_exit{relayd()};
+  const auto stop_deadline = testbot::Clock::now() + 2s;
+  while (!AllThreadsStopped(relayd().pid())) {
+    ASSERT_LT(testbot::Clock::now(), stop_deadline) << "relayd did not stop";
+    std::this_thread::sleep_for(1ms);
+  }
+
+  ChatMessage late;
+  late.text = "# echo " + LatePrompt(0, 0);
+  ASSERT_OK((*bot)->SendChat(late));
+  std::vector<ServerFrame> frames;
+  while (true) {  // what the kernel already holds for the phone
+    auto frame = (*bot)->ReadFrame(200ms);
+    if (!frame.ok()) {
+      ASSERT_TRUE(absl::IsDeadlineExceeded(frame.status())) << frame.status();
+      break;
+    }
+    frames.push_back(*std::move(frame));
+  }
+  relayd().Signal(SIGCONT);
+  auto rest = (*bot)->WaitForClose(5000ms);
+  ASSERT_OK(rest);
+  frames.insert(frames.end(), rest->begin(), rest->end());
+
+  int replies = 0, shutdowns = 0, refused = 0;
+  for (const ServerFrame& frame : frames) {
+    if (frame.event() == "messageResponse") {
+      ++replies;
+    } else if (frame.event() == "serverShutdown") {
+      ++shutdowns;
+    } else if (frame.event() == "error") {
+      EXPECT_EQ(frame.error_code(), "shutting_down") << frame.line();
+      EXPECT_EQ(shutdowns, 1) << "error before serverShutdown: " << frame.line();
+      ++refused;
+    } else {
+      ADD_FAILURE() << "unexpected frame: " << frame.line();
+    }
+  }
+  EXPECT_EQ(replies, sent * kRepeat) << "replies to the accepted messages";
+  EXPECT_EQ(shutdowns, 1);
+  EXPECT_EQ(refused, 1) << "the message relayd received before its FIN got no answer; relayd "
+                           "had "
+                        << queued << " reply bytes queued when the drain began";
+  auto exit_code = relayd().Wait(std::chrono::seconds(kDrainDeadlineSeconds));
+  ASSERT_OK(exit_code);
+  EXPECT_EQ(*exit_code, 0);
 }
 
 }  // namespace

@@ -50,12 +50,7 @@ int Drain(Invocation& invocation) {
       invocation.connection().admin().Drain(&context, request, &response);
   if (!status.ok()) return invocation.RpcError(status);
   if (args.Has("watch")) return Watch(invocation);
-  if (invocation.json()) {
-    PrintJson(invocation.out(), response);
-  } else {
-    invocation.out() << ProgressLine(response.progress()) << "\n";
-  }
-  return kExitOk;
+  return PrintProgressOnce(invocation, response, ProgressLine(response.progress()));
 }
 
 int Status(Invocation& invocation) {
@@ -66,12 +61,7 @@ int Status(Invocation& invocation) {
   grpc::Status status = invocation.connection().admin().GetDrainProgress(
       &context, admin::v1::GetDrainProgressRequest(), &progress);
   if (!status.ok()) return invocation.RpcError(status);
-  if (invocation.json()) {
-    PrintJson(invocation.out(), progress);
-  } else {
-    invocation.out() << ProgressLine(progress) << "\n";
-  }
-  return kExitOk;
+  return PrintProgressOnce(invocation, progress, ProgressLine(progress));
 }
 
 OptionSpec WatchOption() {

@@ -133,12 +133,7 @@ int Migrate(Invocation& invocation) {
   if (args.Has("watch")) {
     return Watch(invocation, response.progress().migration_id());
   }
-  if (invocation.json()) {
-    PrintJson(invocation.out(), response);
-  } else {
-    invocation.out() << ProgressLine(response.progress()) << "\n";
-  }
-  return kExitOk;
+  return PrintProgressOnce(invocation, response, ProgressLine(response.progress()));
 }
 
 int Status(Invocation& invocation) {
@@ -153,12 +148,7 @@ int Status(Invocation& invocation) {
   grpc::Status status = invocation.connection().admin().GetMigration(
       &context, request, &progress);
   if (!status.ok()) return invocation.RpcError(status);
-  if (invocation.json()) {
-    PrintJson(invocation.out(), progress);
-  } else {
-    invocation.out() << ProgressLine(progress) << "\n";
-  }
-  return kExitOk;
+  return PrintProgressOnce(invocation, progress, ProgressLine(progress));
 }
 
 OptionSpec WatchOption() {

@@ -1,6 +1,6 @@
 #pragma once
-// Shared by the --watch modes of drain and migrate: print one line per
-// streamed progress update until the server ends the stream.
+// Shared by drain and migrate: print a progress message once, or one line
+// per streamed update (--watch) until the server ends the stream.
 
 #include <functional>
 #include <ostream>
@@ -12,6 +12,17 @@
 #include "cli/output.h"
 
 namespace botrelay::cli {
+
+// The whole message as JSON with -o json, else the one-line summary.
+template <typename Message>
+int PrintProgressOnce(Invocation& invocation, const Message& message, const std::string& line) {
+  if (invocation.json()) {
+    PrintJson(invocation.out(), message);
+  } else {
+    invocation.out() << line << "\n";
+  }
+  return kExitOk;
+}
 
 template <typename Progress>
 int PrintProgressStream(

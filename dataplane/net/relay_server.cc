@@ -129,13 +129,14 @@ void RelayServer::Accept() {
   // Round-robin: the handshake runs where the connection lands, then the
   // session moves to its bot's shard.
   Shard& target = *shards_[next_shard_++ % shards_.size()];
-  acceptor_->async_accept(target.io(), [this](const boost::system::error_code& ec,
-                                              asio::ip::tcp::socket socket) {
-    OnAccepted(ec, std::move(socket));
+  acceptor_->async_accept(target.io(), [this, &target](const boost::system::error_code& ec,
+                                                       asio::ip::tcp::socket socket) {
+    OnAccepted(ec, target, std::move(socket));
   });
 }
 
-void RelayServer::OnAccepted(const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
+void RelayServer::OnAccepted(const boost::system::error_code& ec, Shard& shard,
+                             asio::ip::tcp::socket socket) {
   if (ec) {
     if (ec == asio::error::operation_aborted || !accepting_) return;
     // EMFILE and friends: log, back off briefly, keep accepting.
@@ -162,14 +163,8 @@ void RelayServer::OnAccepted(const boost::system::error_code& ec, asio::ip::tcp:
     if (opt_ec) RELAY_LOG(kWarn, "peer=%s socket options: %s", peer, opt_ec.message());
     uint64_t id = next_connection_id_.fetch_add(1);
     // The socket already belongs to its shard's io_context; hand it over there.
-    Shard* shard = nullptr;
-    for (auto& s : shards_) {
-      if (&s->io() == &static_cast<asio::io_context&>(socket.get_executor().context())) {
-        shard = s.get();
-      }
-    }
-    asio::post(shard->io(), [shard, s = std::move(socket), id, peer]() mutable {
-      shard->AdoptAccepted(std::move(s), id, std::move(peer));
+    asio::post(shard.io(), [&shard, s = std::move(socket), id, peer]() mutable {
+      shard.AdoptAccepted(std::move(s), id, std::move(peer));
     });
   }
   Accept();

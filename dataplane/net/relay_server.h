@@ -85,7 +85,8 @@ class RelayServer : public dataplane::DataPlane {
 
  private:
   void Accept();
-  void OnAccepted(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+  void OnAccepted(const boost::system::error_code& ec, Shard& shard,
+                  boost::asio::ip::tcp::socket socket);
   void RejectBusy(boost::asio::ip::tcp::socket& socket, std::string_view reason);
   void StopAccepting();
   void DrainWatchdog();

@@ -552,7 +552,9 @@ bool Session::Authenticate(const protocol::AuthBlock& auth, std::string_view lin
 }
 
 void Session::OnChat(std::string_view line, const protocol::ChatFrame& chat, bool early) {
-  if (closing_ || state_ == ConnState::kClosing) {
+  // A drain or migration keeps serving until the phone goes quiet (see
+  // MaybeFinishClosing); any other close refuses new work.
+  if (closing_ && !wait_for_work_) {
     SendError(ErrorCode::kShuttingDown, "connection is closing; message not accepted");
     return;
   }
@@ -594,6 +596,12 @@ void Session::OnMessageDone() {
 }
 
 void Session::OnPingReply(const protocol::PingReplyFrame& ping) {
+  if (barrier_pending_ && ping.server_timestamp == barrier_stamp_) {
+    // Whatever the auth outcome, the reply proves the phone has read up to
+    // the barrier (see MaybeFinishClosing).
+    barrier_acked_ = true;
+    MaybeFinishClosing();
+  }
   if (!Authenticate(ping.auth, {}, /*check_replay=*/false)) return;
   RelayMetrics& m = shard_.metrics();
   m.ping_replies.Inc();
@@ -826,7 +834,9 @@ void Session::Reschedule() {
     if (s.idle_timeout.count() > 0) next = std::min(next, last_activity_ + s.idle_timeout);
     if (migration_notified_) next = std::min(next, migrate_close_at_);
   }
-  if (closing_) next = close_deadline_;
+  if (closing_) {
+    next = close_deadline_;
+  }
   if (next != Clock::time_point::max()) shard_.wheel().Schedule(*this, next);
 }
 
@@ -834,8 +844,12 @@ void Session::OnTimer(Clock::time_point now) {
   if (finalized_) return;
   const RelaySettings& s = shard_.settings();
   if (closing_) {
-    if (now >= close_deadline_) Finalize(close_reason_);
-    else Reschedule();
+    if (now >= close_deadline_) {
+      Finalize(close_reason_);
+      return;
+    }
+    MaybeFinishClosing();
+    Reschedule();
     return;
   }
   if (state_ == ConnState::kHandshaking) {
@@ -894,8 +908,13 @@ void Session::Close(std::optional<ErrorCode> code, std::string_view message, Clo
   close_reason_.assign(reason);
   wait_for_work_ = mode == CloseMode::kAfterWork;
   SetState(ConnState::kClosing);
-  // Input is ignored from now on; the deadline bounds how long a peer that
-  // never reads or never closes can keep us.
+  if (wait_for_work_ && established_) {
+    SendPing(Clock::now());
+    barrier_pending_ = true;
+    barrier_stamp_.assign(last_ping_stamp_, last_ping_stamp_len_);
+  }
+  // The deadline bounds how long a peer that never reads, never goes quiet
+  // or never closes can keep us.
   close_deadline_ = Clock::now() + (wait_for_work_ ? shard_.server().settings().drain_deadline
                                                    : shard_.settings().close_grace);
   Reschedule();
@@ -905,7 +924,15 @@ void Session::Close(std::optional<ErrorCode> code, std::string_view message, Clo
 
 void Session::MaybeFinishClosing() {
   if (!closing_ || finalized_ || fin_sent_) return;
-  if (wait_for_work_ && in_flight_ > 0) return;
+  if (wait_for_work_) {
+    // Lines the phone sent before it read serverShutdown/serverMigration may
+    // still be on the wire. The phone answers the barrier ping only after
+    // reading everything before it, so once that reply is in, every earlier
+    // line has been read: serve them all, then say goodbye. A phone that
+    // never answers is closed at the deadline.
+    if (in_flight_ > 0) return;
+    if (barrier_pending_ && !barrier_acked_) return;
+  }
   if (output_sent_ < output_.size()) return;  // Flush calls back when done
   // Half-close: the phone reads everything we sent, sees EOF and closes;
   // closing while its data is unread would send an RST and could destroy

@@ -173,6 +173,9 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   bool closing_ = false;
   bool wait_for_work_ = false;
   bool fin_sent_ = false;
+  bool barrier_pending_ = false;  // drain/migration: a ping marks the end of our stream
+  bool barrier_acked_ = false;
+  std::string barrier_stamp_;
   std::string close_reason_;
   Clock::time_point close_deadline_;
 

@@ -164,22 +164,11 @@ void Dispatcher::ReleaseInOrder(Room& room) {
     Recycle(*job);
   }
   // The new head may have answered early; its replies can go now.
-  if (!room.arrival.empty()) {
-    Job& head = *room.arrival.front();
-    for (const HeldReply& reply : head.held) {
-      if (reply.media) {
-        std::vector<std::string_view> views(reply.sources.begin(), reply.sources.end());
-        outlet_.DeliverMedia(*head.message, reply.text_or_type, views, reply.media_wait_ms);
-      } else {
-        outlet_.DeliverText(*head.message, reply.text_or_type);
-      }
-    }
-    head.held.clear();
-  }
+  if (!room.arrival.empty()) DeliverHeld(*room.arrival.front());
   if (was_full && HasCapacity() && on_capacity_available_) on_capacity_available_();
 }
 
-void Dispatcher::Recycle(Job& job) {
+void Dispatcher::DeliverHeld(Job& job) {
   for (const HeldReply& reply : job.held) {
     if (reply.media) {
       std::vector<std::string_view> views(reply.sources.begin(), reply.sources.end());
@@ -189,6 +178,10 @@ void Dispatcher::Recycle(Job& job) {
     }
   }
   job.held.clear();
+}
+
+void Dispatcher::Recycle(Job& job) {
+  DeliverHeld(job);
   outlet_.OnMessageDone(*job.message);
   Release(job.message);
   job.message = nullptr;

@@ -121,6 +121,7 @@ class Dispatcher {
   void Pump();
   void StartWaiting(Bot& bot, Room& room);
   void ReleaseInOrder(Room& room);
+  void DeliverHeld(Job& job);
   void Recycle(Job& job);
   void QueueCleanup(Bot& bot, Room& room);
   void CleanupIdle();

@@ -391,6 +391,25 @@ TEST_F(SqliteDeviceRegistryTest, ListFiltersAndPaginates) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(SqliteDeviceRegistryTest, PingPruningIsAmortizedButBounded) {
+  SqliteRegistrySettings settings = Settings();
+  settings.flush_interval_ms = 60'000;
+  settings.ping_retention_per_device = 20;  // pruned every 2 written batches
+  auto registry = OpenOrDie(settings);
+  ASSERT_NE(registry, nullptr);
+  const DeviceKey key{"LOA.i", "phone-1"};
+  RawDb raw(DbPath());
+  int64_t most = 0;
+  for (int i = 1; i <= 60; ++i) {
+    registry->RecordPing(Ping(key, kT0 + i));
+    ASSERT_TRUE(registry->Flush().ok());
+    most = std::max(most, raw.Int("SELECT COUNT(*) FROM ping_history"));
+  }
+  EXPECT_EQ(most, 21);  // never more than retention + a tenth
+  EXPECT_EQ(raw.Int("SELECT MAX(at_ms) FROM ping_history"), kT0 + 60);
+  EXPECT_GE(raw.Int("SELECT COUNT(*) FROM ping_history"), 20);
+}
+
 TEST_F(SqliteDeviceRegistryTest, PingHistoryIncludesQueuedSamplesAndKeepsNewestOnWrite) {
   SqliteRegistrySettings settings = Settings();
   settings.flush_interval_ms = 60'000;

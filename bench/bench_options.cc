@@ -1,0 +1,133 @@
+#include "bench/bench_options.h"
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace botrelay::bench {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: relaybench MODE [options]\n"
+    "\n"
+    "load modes (connect only to 127.0.0.0/8):\n"
+    "  echo       closed loop: --connections N x --inflight K '# echo' requests for --duration\n"
+    "  open       open loop: --rate R messages/s over --connections N; latency from the schedule\n"
+    "  idle       hold --connections N handshaken connections for --duration, answering pings\n"
+    "  handshake  connect/handshake/close loops on --connections N slots for --duration\n"
+    "  churn      reconnect after every --echoes-per-session echoes, for --duration\n"
+    "  drain      echo load, SIGTERM to the server after --drain-after, check no reply is lost\n"
+    "other modes:\n"
+    "  reference-server  the simplest epoll echo server with the same framing\n"
+    "  approve-db        pre-approve the benchmark's devices in a relayd store file\n"
+    "\n";
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string value = buffer.str();
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  return value;
+}
+
+}  // namespace
+
+absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv) {
+  BenchOptions o;
+  std::string secret_key_file, salt_file;
+  po::options_description options("options");
+  auto add = options.add_options();
+  add("help,h", "print this help");
+  add("target", po::value(&o.target), "server bot address HOST:PORT (127.0.0.0/8 only)");
+  add("ready-file", po::value(&o.ready_file),
+      "read the target (\"bot\") and server pid (\"pid\") from this ready file; "
+      "reference-server: write it");
+  add("server-pid", po::value(&o.server_pid), "server pid for RSS/CPU (overrides the ready file)");
+  add("label", po::value(&o.label)->default_value(o.label), "the server's name in reports");
+  add("connections", po::value(&o.connections)->default_value(o.connections), "connections");
+  add("inflight", po::value(&o.inflight)->default_value(o.inflight),
+      "echo/churn/drain: requests in flight per connection");
+  add("duration", po::value(&o.duration_s)->default_value(o.duration_s), "seconds of measurement");
+  add("rate", po::value(&o.rate)->default_value(o.rate), "open: total messages per second");
+  add("echoes-per-session", po::value(&o.echoes_per_session)->default_value(o.echoes_per_session),
+      "churn: echoes per connection before it reconnects");
+  add("drain-after", po::value(&o.drain_after_s)->default_value(o.drain_after_s),
+      "drain: seconds of load before SIGTERM is sent to the server pid");
+  add("payload-bytes", po::value(&o.payload_bytes)->default_value(o.payload_bytes),
+      "filler bytes added to every echo text");
+  add("rooms", po::value(&o.rooms)->default_value(o.rooms), "chat rooms per connection");
+  add("bots", po::value(&o.bots)->default_value(o.bots),
+      "bot names; connection i is bot i%bots, device i/bots (see approve-db)");
+  add("secret-key", po::value(&o.secret_key), "HMAC key (relayd's auth-secret-key)");
+  add("secret-key-file", po::value(&secret_key_file), "file holding the HMAC key");
+  add("salt", po::value(&o.salt), "signing salt (relayd's auth-salt)");
+  add("salt-file", po::value(&salt_file), "file holding the salt");
+  add("threads", po::value(&o.threads)->default_value(o.threads),
+      "generator threads (each its own epoll loop); reference-server: 0 = one per core");
+  add("source-addresses", po::value(&o.source_addresses)->default_value(o.source_addresses),
+      "client sockets bind to 127.0.0.2 ... 127.0.0.(1+N) and beyond, round robin");
+  add("connect-concurrency", po::value(&o.connect_concurrency)->default_value(o.connect_concurrency),
+      "connects + handshakes in progress at once");
+  add("setup-timeout", po::value(&o.setup_timeout_s)->default_value(o.setup_timeout_s),
+      "seconds allowed to handshake every connection before the measurement");
+  add("drain-timeout", po::value(&o.drain_timeout_s)->default_value(o.drain_timeout_s),
+      "seconds to wait for outstanding replies after the measurement");
+  add("handshake-timeout", po::value(&o.handshake_timeout_s)->default_value(o.handshake_timeout_s),
+      "seconds from connect() to handshakeComplete");
+  add("json", po::bool_switch(&o.json), "print one JSON line instead of text");
+  add("compare-reference", po::bool_switch(&o.compare_reference),
+      "also run the same load against a reference server started for the purpose, report the ratio");
+  add("reference-threads", po::value(&o.reference_threads)->default_value(o.reference_threads),
+      "threads of that reference server; 0 = one per core");
+  add("listen", po::value(&o.listen)->default_value(o.listen), "reference-server: address");
+  add("max-lifetime", po::value(&o.max_lifetime_s)->default_value(o.max_lifetime_s),
+      "reference-server: exit after this many seconds even without a signal");
+  add("db", po::value(&o.db), "approve-db: relayd store file (created if missing)");
+  add("devices-per-bot", po::value(&o.devices_per_bot)->default_value(o.devices_per_bot),
+      "approve-db: devices per bot");
+
+  po::options_description hidden;
+  hidden.add_options()("mode", po::value(&o.mode));
+  po::positional_options_description positional;
+  positional.add("mode", 1);
+  po::options_description all;
+  all.add(options).add(hidden);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+  if (vm.count("help") || o.mode.empty()) {
+    std::ostringstream usage;
+    usage << kUsage << options;
+    return absl::CancelledError(usage.str());
+  }
+  if (!secret_key_file.empty()) {
+    absl::StatusOr<std::string> key = ReadSecretFile(secret_key_file);
+    if (!key.ok()) return key.status();
+    o.secret_key = *key;
+  }
+  if (!salt_file.empty()) {
+    absl::StatusOr<std::string> salt = ReadSecretFile(salt_file);
+    if (!salt.ok()) return salt.status();
+    o.salt = *salt;
+  }
+  if (o.connections < 1 || o.inflight < 1 || o.threads < 0 || o.bots < 1 || o.rooms < 1 ||
+      o.duration_s <= 0 || o.payload_bytes < 0 || o.echoes_per_session < 1 ||
+      o.source_addresses < 1 || o.connect_concurrency < 1) {
+    return absl::InvalidArgumentError("counts and durations must be positive");
+  }
+  return o;
+}
+
+}  // namespace botrelay::bench

@@ -1,0 +1,63 @@
+#pragma once
+// relaybench's command line, parsed once in main() and handed to the modes.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace botrelay::bench {
+
+struct BenchOptions {
+  std::string mode;  // echo, open, idle, handshake, churn, drain, reference-server, approve-db
+
+  // Where the server is: --target HOST:PORT, or --ready-file (relayd's or the
+  // reference server's), which also names the pid for RSS/CPU.
+  std::string target;
+  std::string ready_file;
+  int server_pid = 0;
+  std::string label = "target";  // names the server in reports
+
+  // Load shape.
+  int connections = 10;
+  int inflight = 1;
+  double duration_s = 5;
+  double rate = 1000;             // open: messages per second, all connections together
+  int echoes_per_session = 10;    // churn
+  double drain_after_s = 2;       // drain: SIGTERM to the server this long after the start
+  int payload_bytes = 0;
+  int rooms = 4;
+
+  // Identities and signing.
+  int bots = 16;
+  std::string secret_key;
+  std::string salt;
+
+  // Generator.
+  int threads = 1;
+  int source_addresses = 64;
+  int connect_concurrency = 256;
+  double setup_timeout_s = 60;
+  double drain_timeout_s = 5;
+  double handshake_timeout_s = 10;
+
+  // Output.
+  bool json = false;
+
+  // Compare against the reference server in the same invocation.
+  bool compare_reference = false;
+  int reference_threads = 0;  // 0: one per core
+
+  // reference-server.
+  std::string listen = "127.0.0.1:0";
+  double max_lifetime_s = 3600;
+
+  // approve-db.
+  std::string db;
+  int devices_per_bot = 0;
+};
+
+// Parses argv; a Cancelled status carries the usage text (for --help).
+absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv);
+
+}  // namespace botrelay::bench

@@ -1,0 +1,55 @@
+#include "bench/comparison.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "bench/load_runner.h"
+
+namespace botrelay::bench {
+namespace {
+
+// The figure that says how fast a mode went: replies/s, or handshakes/s.
+double Rate(const RunReport& report) {
+  return report.mode == "handshake" ? report.handshake_rate() : report.throughput();
+}
+
+}  // namespace
+
+int RunComparison(const BenchOptions& options, const ServerTarget& target) {
+  absl::StatusOr<RunReport> reference_report;
+  {
+    auto reference = ReferenceServerProcess::Start(options.reference_threads);
+    if (!reference.ok()) {
+      std::fprintf(stderr, "relaybench: %s\n", std::string(reference.status().message()).c_str());
+      return 2;
+    }
+    reference_report = RunLoad(options, (*reference)->target());
+  }  // the reference server stops here, before the target's run
+  if (!reference_report.ok()) {
+    std::fprintf(stderr, "relaybench: %s\n", std::string(reference_report.status().message()).c_str());
+    return 2;
+  }
+  absl::StatusOr<RunReport> target_report = RunLoad(options, target);
+  if (!target_report.ok()) {
+    std::fprintf(stderr, "relaybench: %s\n", std::string(target_report.status().message()).c_str());
+    return 2;
+  }
+  const double reference_rate = Rate(*reference_report);
+  const double ratio = reference_rate > 0 ? Rate(*target_report) / reference_rate : 0;
+  if (options.json) {
+    std::printf("%s\n", absl::StrCat("{\"mode\":\"", options.mode, "\",\"reference\":",
+                                     ToJson(*reference_report), ",\"target\":", ToJson(*target_report),
+                                     ",\"rate_ratio\":", ratio, "}")
+                            .c_str());
+  } else {
+    PrintText(*reference_report);
+    PrintText(*target_report);
+    std::printf("== %s / reference: %.3f (%.0f vs %.0f per second); p99 %.0f us vs %.0f us\n",
+                target_report->server.c_str(), ratio, Rate(*target_report), reference_rate,
+                target_report->stats.reply_latency.Percentile(0.99) / 1000.0,
+                reference_report->stats.reply_latency.Percentile(0.99) / 1000.0);
+  }
+  return reference_report->ok() && target_report->ok() ? 0 : 1;
+}
+
+}  // namespace botrelay::bench

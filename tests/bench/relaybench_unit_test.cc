@@ -1,0 +1,222 @@
+// relaybench's building blocks: its own HMAC signer, base64 and frame
+// builders must agree with relayd's verifier and decoder byte for byte, and
+// its bookkeeping (histogram, request window) must count exactly.
+
+#include <string>
+#include <vector>
+
+#include "bench/auth_signer.h"
+#include "bench/base64.h"
+#include "bench/latency_histogram.h"
+#include "bench/request_window.h"
+#include "bench/wire.h"
+#include "dataplane/auth/auth_verifier.h"
+#include "dataplane/protocol/frame_decoder.h"
+#include "gtest/gtest.h"
+
+namespace botrelay::bench {
+namespace {
+
+constexpr char kKey[] = "a-secret-key-of-some-length-0123456789-abcdefghijklmnopqrstuvwxyz";
+constexpr char kSalt[] = "0123456789abcdef";
+
+std::string AsString(const Signature& s) { return std::string(s.data(), s.size()); }
+
+// relayd's decoder reads kDecodePadding bytes past the line.
+protocol::DecodeResult DecodeWithRelayd(protocol::FrameDecoder& decoder, std::string& line,
+                                        protocol::DecodedFrame& out) {
+  if (!line.empty() && line.back() == '\n') line.pop_back();
+  const size_t size = line.size();
+  line.append(protocol::kDecodePadding, '\0');
+  return decoder.Decode(std::string_view(line.data(), size), out);
+}
+
+TEST(AuthSignerTest, MatchesRelaydSignature) {
+  AuthSigner signer(kKey, kSalt);
+  auth::AuthVerifier verifier(auth::AuthSettings{kKey, kSalt});
+  const SignedFields fields{"MessengerBotR", "bench-bot-3", "bench-dev-000042", "02:00:00:00:00:00",
+                            "127.0.0.9"};
+  for (int64_t ts : {int64_t{0}, int64_t{1721700000000}, int64_t{1795316558293}}) {
+    const auto expected = verifier.Sign(fields.client_type, fields.bot_name, fields.device_uuid,
+                                        fields.mac_address, fields.ip_address, ts);
+    EXPECT_EQ(AsString(signer.Sign(fields, ts)), std::string(expected.data(), expected.size())) << ts;
+  }
+}
+
+TEST(AuthSignerTest, KeyLongerThanABlockIsHashedFirst) {
+  const std::string long_key(100, 'k');
+  AuthSigner signer(long_key, kSalt);
+  auth::AuthVerifier verifier(auth::AuthSettings{long_key, kSalt});
+  const SignedFields fields{"MessengerBotR", "b", "d", "m", "i"};
+  const auto expected = verifier.Sign("MessengerBotR", "b", "d", "m", "i", 5);
+  EXPECT_EQ(AsString(signer.Sign(fields, 5)), std::string(expected.data(), expected.size()));
+}
+
+TEST(AuthSignerTest, CacheChangesOnlyWithTheMillisecond) {
+  AuthSigner signer(kKey, kSalt);
+  CachedSignature cache;
+  const SignedFields fields{"MessengerBotR", "b", "d", "m", "i"};
+  EXPECT_EQ(cache.Get(signer, fields, 10), signer.Sign(fields, 10));
+  EXPECT_EQ(cache.Get(signer, fields, 10), signer.Sign(fields, 10));
+  EXPECT_EQ(cache.Get(signer, fields, 11), signer.Sign(fields, 11));
+  EXPECT_NE(signer.Sign(fields, 10), signer.Sign(fields, 11));
+}
+
+TEST(Base64Test, RoundTripsEveryLength) {
+  std::string bytes, encoded, decoded;
+  for (int n = 0; n < 40; ++n) {
+    bytes.push_back(static_cast<char>(n * 37 + 200));
+    encoded.clear();
+    Base64Append(bytes, encoded);
+    EXPECT_EQ(encoded.size(), Base64EncodedSize(bytes.size()));
+    ASSERT_TRUE(Base64Decode(encoded, decoded)) << encoded;
+    EXPECT_EQ(decoded, bytes);
+  }
+}
+
+TEST(Base64Test, KnownVectorsAndRejections) {
+  std::string out;
+  Base64Append("에코: legacy", out);
+  EXPECT_EQ(out, "7JeQ7L2UOiBsZWdhY3k=");
+  std::string decoded;
+  EXPECT_FALSE(Base64Decode("abc", decoded));
+  EXPECT_FALSE(Base64Decode("ab=c", decoded));
+  EXPECT_FALSE(Base64Decode("a}cd", decoded));
+  EXPECT_TRUE(Base64Decode("", decoded));
+  EXPECT_EQ(decoded, "");
+}
+
+TEST(WireTest, HandshakeDecodesWithRelaydDecoder) {
+  std::string line;
+  AppendHandshake(line, Speaker{"bench-bot-1", "bench-dev-000007", "127.0.0.5"},
+                  "2025-07-23T01:00:00.000Z");
+  protocol::FrameDecoder decoder;
+  protocol::DecodedFrame frame;
+  ASSERT_TRUE(DecodeWithRelayd(decoder, line, frame).ok);
+  ASSERT_EQ(frame.kind, protocol::FrameKind::kHandshake);
+  EXPECT_EQ(frame.handshake.generation, protocol::ClientGeneration::kV33);
+  EXPECT_EQ(frame.handshake.bot_name, "bench-bot-1");
+  EXPECT_EQ(frame.handshake.device_id, "bench-dev-000007");
+  EXPECT_EQ(frame.handshake.device_ip, "127.0.0.5");
+}
+
+TEST(WireTest, ChatMessageDecodesAndVerifiesWithRelayd) {
+  AuthSigner signer(kKey, kSalt);
+  const Speaker speaker{"bench-bot-1", "bench-dev-000007", "127.0.0.5"};
+  const int64_t ts = 1721700000123;
+  const Signature signature = signer.Sign(SignedFieldsOf(speaker), ts);
+  std::string line;
+  AppendChatMessage(line, speaker, "bench-room-2", "31", 99, "# echo c7s99 안녕",
+                    "2025-07-23T01:00:00.000Z", AuthStamp{ts, &signature});
+  ASSERT_EQ(line.back(), '\n');
+  protocol::FrameDecoder decoder;
+  protocol::DecodedFrame frame;
+  ASSERT_TRUE(DecodeWithRelayd(decoder, line, frame).ok);
+  ASSERT_EQ(frame.kind, protocol::FrameKind::kChat);
+  EXPECT_EQ(frame.chat.text, "# echo c7s99 안녕");
+  EXPECT_EQ(frame.chat.room, "bench-room-2");
+  EXPECT_EQ(frame.chat.channel_id, "31");
+  EXPECT_EQ(frame.chat.log_id, "99");
+  auth::AuthVerifier verifier(auth::AuthSettings{kKey, kSalt});
+  EXPECT_EQ(verifier.Verify(frame.chat.auth, "bench-bot-1", ts + 1000), auth::AuthOutcome::kOk);
+}
+
+TEST(WireTest, PongDecodesAndVerifiesWithRelayd) {
+  AuthSigner signer(kKey, kSalt);
+  const Speaker speaker{"bench-bot-2", "bench-dev-000001", "127.0.0.9"};
+  const int64_t ts = 1721700000456;
+  const Signature signature = signer.Sign(SignedFieldsOf(speaker), ts);
+  std::string line;
+  AppendPong(line, speaker, "2024-07-23 11:00:00.248", "2025-07-23T01:00:00.000Z",
+             AuthStamp{ts, &signature});
+  protocol::FrameDecoder decoder;
+  protocol::DecodedFrame frame;
+  ASSERT_TRUE(DecodeWithRelayd(decoder, line, frame).ok);
+  ASSERT_EQ(frame.kind, protocol::FrameKind::kPingReply);
+  EXPECT_EQ(frame.ping.server_timestamp, "2024-07-23 11:00:00.248");
+  EXPECT_TRUE(frame.ping.has_monitoring);
+  auth::AuthVerifier verifier(auth::AuthSettings{kKey, kSalt});
+  EXPECT_EQ(verifier.Verify(frame.ping.auth, "bench-bot-2", ts), auth::AuthOutcome::kOk);
+}
+
+TEST(WireTest, SplitsRelaydReplyFrames) {
+  const std::string line =
+      R"({"event":"messageResponse","data":{"room":"테스트방","channel_id":"1","bot_name":"LOA.i",)"
+      R"("message_type":"text","timestamp":"2024-07-23T02:00:00.248Z","timezone":"Asia/Seoul",)"
+      R"("content_encoding":"base64","message_positions":[0,20]}}7JeQ7L2UOiDslYjrhZU=)";
+  const InboundFrame frame = SplitFrame(line);
+  EXPECT_EQ(frame.event, "messageResponse");
+  EXPECT_EQ(frame.tail, "7JeQ7L2UOiDslYjrhZU=");
+  EXPECT_EQ(FindString(frame.json, "room"), "테스트방");
+  std::string text;
+  ASSERT_TRUE(Base64Decode(frame.tail, text));
+  EXPECT_EQ(text, "에코: 안녕");
+
+  const InboundFrame hello = SplitFrame(
+      R"({"event":"handshakeComplete","data":{"success":true,"approved":false,"message":"x"}})");
+  EXPECT_EQ(FindBool(hello.json, "approved"), false);
+  EXPECT_EQ(FindBool(hello.json, "success"), true);
+  EXPECT_EQ(SplitFrame("not json").event, "");
+  // Escaped quotes stay inside the value; the old server's spacing is accepted.
+  EXPECT_EQ(FindString(R"({"event": "ping", "a":"x\"y"})", "a"), R"(x\"y)");
+  EXPECT_EQ(FindString(R"({"event": "ping"})", "event"), "ping");
+}
+
+TEST(IsoClockTest, FormatsLikeJavaScript) {
+  IsoClock clock;
+  EXPECT_EQ(clock.Format(1721700000123), "2024-07-23T02:00:00.123Z");
+  EXPECT_EQ(clock.Format(0), "1970-01-01T00:00:00.000Z");
+}
+
+TEST(LatencyHistogramTest, PercentilesWithinOnePercent) {
+  LatencyHistogram h;
+  for (int64_t v = 1; v <= 100000; ++v) h.Record(v * 1000);  // 1 us .. 100 ms
+  EXPECT_EQ(h.count(), 100000);
+  EXPECT_EQ(h.max(), 100000 * 1000);
+  for (double q : {0.5, 0.9, 0.99, 0.999}) {
+    const double exact = q * 100000 * 1000;
+    EXPECT_NEAR(static_cast<double>(h.Percentile(q)), exact, exact * 0.01) << q;
+  }
+  LatencyHistogram small;
+  small.Record(3);
+  small.Record(5);
+  EXPECT_EQ(small.Percentile(0.5), 3);
+  EXPECT_EQ(small.Percentile(1.0), 5);
+  h.Merge(small);
+  EXPECT_EQ(h.count(), 100002);
+  EXPECT_EQ(h.min(), 3);
+  EXPECT_EQ(LatencyHistogram().Percentile(0.99), 0);
+}
+
+TEST(RequestWindowTest, ClassifiesEveryReply) {
+  RequestWindow window;
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < 100; ++i) seqs.push_back(window.Add(1000 + i));  // grows 8 -> 128
+  EXPECT_EQ(window.outstanding(), 100);
+  int64_t sent = 0;
+  // Out of order: odd ones first.
+  for (uint64_t seq : seqs) {
+    if (seq % 2 == 1) {
+      ASSERT_EQ(window.Resolve(seq, &sent), RequestWindow::Match::kAnswered);
+      EXPECT_EQ(sent, 1000 + static_cast<int64_t>(seq));
+    }
+  }
+  EXPECT_EQ(window.Resolve(1, &sent), RequestWindow::Match::kDuplicate);
+  EXPECT_EQ(window.Resolve(100, &sent), RequestWindow::Match::kNeverSent);
+  // More requests while the even ones are still outstanding.
+  for (int i = 0; i < 300; ++i) window.Add(5000);
+  for (uint64_t seq : seqs) {
+    if (seq % 2 == 0) {
+      ASSERT_EQ(window.Resolve(seq, &sent), RequestWindow::Match::kAnswered);
+    }
+  }
+  EXPECT_EQ(window.Resolve(0, &sent), RequestWindow::Match::kDuplicate);
+  EXPECT_EQ(window.outstanding(), 300);
+  EXPECT_EQ(window.Abandon(), 300);
+  EXPECT_EQ(window.outstanding(), 0);
+  EXPECT_EQ(window.Resolve(150, &sent), RequestWindow::Match::kDuplicate);
+  EXPECT_EQ(window.Add(7), 400u);
+}
+
+}  // namespace
+}  // namespace botrelay::bench

@@ -1,8 +1,8 @@
 // Migration of 20 phones between two relayd processes with relayctl
 // migrate: every phone is told to move, keeps being served until
-// migrate_after, is closed by the source, reconnects to the target and is
-// served there; no message is lost; the progress is visible with relayctl
-// migrate status.
+// migrate_after, is then closed by the source (barrier ping, then close),
+// reconnects to the target and is served there; no message is lost; the
+// progress is visible with relayctl migrate status.
 //
 // Each relayd has its own device registry (docs/operations.md §4). The
 // devices are made known to the target before the move: every phone
@@ -36,9 +36,10 @@ constexpr int kBots = 20;
 constexpr int kBeforeNotice = 3;  // messages sent before the migration starts
 constexpr int kOnTarget = 3;      // echoes on the target after the move
 constexpr int kMigrateAfterSeconds = 1;
-// relayd closes a migrated connection on its timer wheel, up to one tick
-// (100 ms) after migrate_after.
-constexpr auto kSourceCloseBy = std::chrono::milliseconds(kMigrateAfterSeconds * 1000 + 400);
+// At migrate_after the source starts closing: on its timer wheel (up to one
+// tick, 100 ms, late) it sends a barrier ping and closes once the phone has
+// answered it.
+constexpr auto kSourceClosingBy = std::chrono::milliseconds(kMigrateAfterSeconds * 1000 + 400);
 // Until then the connection must still be served.
 constexpr auto kStillOpenAt = std::chrono::milliseconds(kMigrateAfterSeconds * 1000 - 100);
 
@@ -144,18 +145,23 @@ std::string FollowTheMigration(TestBot& bot, int index, uint16_t target_port) {
   }
 
   // Not reading for a while, like a busy phone: when it looks again, the
-  // source has closed the connection (EOF), and it moves to the target.
-  std::this_thread::sleep_until(*notified + kSourceCloseBy);
+  // source has started closing (its barrier ping is waiting; the bot answers
+  // it), and the phone moves to the target.
+  std::this_thread::sleep_until(*notified + kSourceClosingBy);
+  bool barrier = false;
   while (!bot.migrations()[0].handshake) {
     auto frame = bot.ReadFrame(100ms);
     if (!frame.ok() && !absl::IsDeadlineExceeded(frame.status())) {
       return fail("moving: " + frame.status().ToString());
     }
-    if (frame.ok() && frame->event() != "ping") return fail("unexpected frame: " + frame->line());
+    if (frame.ok()) {
+      if (frame->event() != "ping") return fail("unexpected frame: " + frame->line());
+      if (!bot.migrations()[0].reconnected_at) barrier = true;
+    }
     if (testbot::Clock::now() > overall) return fail("no handshakeComplete from the target");
   }
+  if (!barrier) return fail("the source had not started closing the connection by migrate_after");
   const testbot::MigrationRecord& move = bot.migrations()[0];
-  if (!move.old_closed_at) return fail("the source had not closed the connection by migrate_after");
   if (!move.reconnect_status.ok()) return fail("reconnect: " + move.reconnect_status.ToString());
   if (move.handshake->Bool("approved") != true) {
     return fail("target handshake: " + move.handshake->line());
@@ -268,13 +274,21 @@ TEST_F(MigrationTest, RelayctlMovesEveryPhoneToTheTargetWithoutLosingMessages) {
   EXPECT_TRUE(done->done());
   EXPECT_GT(done->started_at_unix_ms(), 0);
 
-  // The source closed every one of them itself, at migrate_after.
+  // The source closed every one of them itself, at migrate_after (its log
+  // names the reason of every close).
   auto source_stats = source_ctl.Json<adminpb::GetStatsResponse>({"stats", "--filter", "migration"});
   ASSERT_OK(source_stats);
   std::map<std::string, double> migration = StatsOf(*source_stats);
   EXPECT_EQ(migration["botrelay_migration_selected_total"], kBots);
   EXPECT_EQ(migration["botrelay_migration_notified_total"], kBots);
   EXPECT_EQ(migration["botrelay_migration_closed_total"], kBots);
+  const std::string log = relayd().Log();
+  int migrated = 0;
+  for (size_t at = log.find(" closed reason=migrated "); at != std::string::npos;
+       at = log.find(" closed reason=migrated ", at + 1)) {
+    ++migrated;
+  }
+  EXPECT_EQ(migrated, kBots) << "connections the source logged as closed reason=migrated";
   auto left = source_ctl.Json<adminpb::ListConnectionsResponse>({"connections", "list"});
   ASSERT_OK(left);
   EXPECT_EQ(left->connections_size(), 0) << left->ShortDebugString();

@@ -1,18 +1,17 @@
 #pragma once
-// Signs `auth` blocks exactly as the bridge script does:
-//   signature = lowercase hex HMAC-SHA256(secret key,
-//     clientType|botName|deviceUUID|macAddress|ipAddress|<timestamp ms>|<salt>)
-// The key's inner and outer SHA-256 states are computed once, so a
-// signature costs two short SHA-256 runs and no allocation. Written against
-// OpenSSL directly, not relayd's auth library, so the benchmark checks
-// relayd's verifier with an independent implementation.
-
-#include <openssl/sha.h>
+// Signs `auth` blocks exactly as the bridge script does, with relayd's own
+// signer (auth::AuthVerifier::Sign: the key schedule is computed once and a
+// signature allocates nothing). The test bot (tests/testbot) is the
+// implementation that shares no code with relayd and cross-checks its
+// verifier.
 
 #include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include "dataplane/auth/auth_verifier.h"
 
 namespace botrelay::bench {
 
@@ -28,15 +27,16 @@ struct SignedFields {
 
 class AuthSigner {
  public:
-  AuthSigner(std::string_view secret_key, std::string salt);
+  AuthSigner(std::string_view secret_key, std::string salt)
+      : signer_(auth::AuthSettings{std::string(secret_key), std::move(salt)}) {}
 
-  Signature Sign(const SignedFields& fields, int64_t timestamp_ms);
+  Signature Sign(const SignedFields& fields, int64_t timestamp_ms) {
+    return signer_.Sign(fields.client_type, fields.bot_name, fields.device_uuid,
+                        fields.mac_address, fields.ip_address, timestamp_ms);
+  }
 
  private:
-  SHA256_CTX inner_;  // after absorbing key ^ ipad
-  SHA256_CTX outer_;  // after absorbing key ^ opad
-  std::string salt_;
-  std::string scratch_;  // the signed string, reused
+  auth::AuthVerifier signer_;
 };
 
 // A device signs only its identity and a millisecond timestamp, so its

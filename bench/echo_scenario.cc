@@ -2,51 +2,29 @@
 
 #include <algorithm>
 
-#include "bench/scenarios.h"
-#include "bench/setup_phase.h"
+#include "bench/established_scenario.h"
 #include "bench/worker.h"
 
 namespace botrelay::bench {
 namespace {
 
-class EchoScenario final : public Scenario {
+class EchoScenario final : public EstablishedScenario {
  public:
   EchoScenario(const ScenarioSettings& settings, RunClock& clock, bool until_drained)
-      : settings_(settings), setup_(clock, settings.setup_timeout_ns), until_drained_(until_drained) {}
-
-  void Start(Worker& worker, int64_t now_ns) override { setup_.Begin(worker, now_ns); }
+      : EstablishedScenario(settings, clock), until_drained_(until_drained) {}
 
   void OnEchoAnswered(Worker& worker, Connection& c, int64_t now_ns) override {
     if (MaySend(c, now_ns)) worker.SendEcho(c, now_ns, now_ns);
   }
 
-  int64_t Tick(Worker& worker, int64_t now_ns) override {
-    switch (setup_.Poll(worker, now_ns)) {
-      case SetupPhase::Step::kWaiting:
-        return now_ns + SetupPhase::kPollNs;
-      case SetupPhase::Step::kTimedOut:
-        return now_ns;
-      case SetupPhase::Step::kStartsNow:
-        worker.SetWindow(setup_.start_ns(), end_ns());
-        for (Connection& c : worker.connections()) {
-          if (c.state != ConnectionState::kReady) continue;
-          for (int i = 0; i < settings_.inflight; ++i) worker.SendEcho(c, now_ns, now_ns);
-        }
-        return end_ns();
-      case SetupPhase::Step::kRunning:
-        return now_ns < end_ns() ? end_ns() : now_ns + 10'000'000;
-    }
-    return now_ns;
-  }
-
   bool Finished(const Worker& worker, int64_t now_ns) const override {
-    if (setup_.timed_out()) return true;
-    if (setup_.start_ns() == 0 || now_ns < end_ns()) {
+    if (setup().timed_out()) return true;
+    if (setup().start_ns() == 0 || now_ns < end_ns()) {
       // A drain ends when the server has closed everything.
-      return until_drained_ && setup_.start_ns() != 0 && worker.ready() == 0 &&
+      return until_drained_ && setup().start_ns() != 0 && worker.ready() == 0 &&
              worker.in_progress() == 0;
     }
-    return worker.outstanding() == 0 || now_ns >= end_ns() + settings_.drain_timeout_ns;
+    return worker.outstanding() == 0 || now_ns >= end_ns() + settings().drain_timeout_ns;
   }
 
  private:
@@ -55,10 +33,19 @@ class EchoScenario final : public Scenario {
   bool MaySend(const Connection& c, int64_t now_ns) const {
     return now_ns < end_ns() && !(until_drained_ && c.shutdown_notice);
   }
-  int64_t end_ns() const { return setup_.start_ns() + settings_.duration_ns; }
 
-  ScenarioSettings settings_;
-  SetupPhase setup_;
+  int64_t OnMeasurementStart(Worker& worker, int64_t now_ns) override {
+    for (Connection& c : worker.connections()) {
+      if (c.state != ConnectionState::kReady) continue;
+      for (int i = 0; i < settings().inflight; ++i) worker.SendEcho(c, now_ns, now_ns);
+    }
+    return end_ns();
+  }
+
+  int64_t OnMeasurementTick(Worker& worker, int64_t now_ns) override {
+    return now_ns < end_ns() ? end_ns() : now_ns + 10'000'000;
+  }
+
   bool until_drained_;
 };
 

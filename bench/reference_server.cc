@@ -14,12 +14,12 @@
 #include <thread>
 #include <vector>
 
-#include "bench/base64.h"
 #include "bench/clock.h"
 #include "bench/event_loop.h"
 #include "bench/loopback.h"
 #include "bench/server_target.h"
 #include "bench/wire.h"
+#include "dataplane/protocol/base64.h"
 
 namespace botrelay::bench {
 namespace {
@@ -147,7 +147,9 @@ class ReferenceLoop {
       peer.out += '\n';
       return;
     }
-    if (frame.event != "message" || !Base64Decode(frame.tail, text_)) return;
+    if (frame.event != "message") return;
+    text_.clear();
+    if (!protocol::Base64Decode(frame.tail, text_)) return;
     if (std::string_view(text_).substr(0, 6) != "# echo") return;
     std::string_view prompt = std::string_view(text_).substr(6);
     while (!prompt.empty() && prompt.front() == ' ') prompt.remove_prefix(1);
@@ -162,9 +164,9 @@ class ReferenceLoop {
     peer.out += R"(","message_type":"text","timestamp":")";
     peer.out += iso_clock_.Format(WallMs());
     peer.out += R"(","timezone":"Asia/Seoul","content_encoding":"base64","message_positions":[0,)";
-    peer.out += std::to_string(Base64EncodedSize(reply_.size()));
+    peer.out += std::to_string(protocol::Base64EncodedSize(reply_.size()));
     peer.out += "]}}";
-    Base64Append(reply_, peer.out);
+    protocol::Base64Encode(reply_, peer.out);
     peer.out += '\n';
   }
 

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <cstdio>
 
-#include "bench/base64.h"
+#include "dataplane/protocol/base64.h"
 
 namespace botrelay::bench {
 namespace {
@@ -94,7 +94,7 @@ void AppendChatMessage(std::string& out, const Speaker& speaker, std::string_vie
   out += R"(","channel_id":")";
   out += channel_id;
   out += R"(","message_type":"text","content_encoding":"base64","message_positions":[0,)";
-  AppendInt(out, static_cast<int64_t>(Base64EncodedSize(text.size())));
+  AppendInt(out, static_cast<int64_t>(protocol::Base64EncodedSize(text.size())));
   out += R"(],"timestamp":")";
   out += iso_now;
   out += R"(","timezone":"Asia/Seoul","sender":"bench","is_group_chat":true,"log_id":")";
@@ -106,7 +106,7 @@ void AppendChatMessage(std::string& out, const Speaker& speaker, std::string_vie
   out += R"(",)";
   AppendAuth(out, speaker, auth);
   out += "}}";
-  Base64Append(text, out);
+  protocol::Base64Encode(text, out);
   out += '\n';
 }
 

@@ -9,8 +9,8 @@
 #include <charconv>
 #include <cstring>
 
-#include "bench/base64.h"
 #include "bench/clock.h"
+#include "dataplane/protocol/base64.h"
 
 namespace botrelay::bench {
 namespace {
@@ -250,7 +250,8 @@ void Worker::HandleHandshakeComplete(Connection& c, std::string_view json, int64
 }
 
 void Worker::HandleReply(Connection& c, std::string_view tail, int64_t now_ns) {
-  if (!Base64Decode(tail, decoded_)) {
+  decoded_.clear();
+  if (!protocol::Base64Decode(tail, decoded_)) {
     stats_.AddError("reply_bad_base64");
     return;
   }

@@ -7,6 +7,10 @@
 
 namespace botrelay::protocol {
 
+// Length of the padded encoding of `byte_count` bytes (message_positions
+// announce it before the tail).
+constexpr size_t Base64EncodedSize(size_t byte_count) { return (byte_count + 2) / 3 * 4; }
+
 void Base64Encode(std::string_view in, std::string& out);
 
 // Strict: only the standard alphabet; padding optional but, if present,

@@ -70,6 +70,21 @@ TEST(Base64Test, RandomRoundTrips) {
   }
 }
 
+// relaybench announces message_positions from Base64EncodedSize before it
+// encodes the tail.
+TEST(Base64Test, RoundTripsEveryLength) {
+  std::string bytes, encoded, decoded;
+  for (int n = 0; n < 40; ++n) {
+    bytes.push_back(static_cast<char>(n * 37 + 200));
+    encoded.clear();
+    Base64Encode(bytes, encoded);
+    EXPECT_EQ(encoded.size(), Base64EncodedSize(bytes.size()));
+    decoded.clear();
+    ASSERT_TRUE(Base64Decode(encoded, decoded)) << encoded;
+    EXPECT_EQ(decoded, bytes);
+  }
+}
+
 TEST(Base64Test, RejectsCharactersOutsideTheStandardAlphabet) {
   std::string out;
   // Each has a valid length, so only the odd character can be at fault.
@@ -81,12 +96,14 @@ TEST(Base64Test, RejectsCharactersOutsideTheStandardAlphabet) {
   EXPECT_FALSE(Base64Decode(std::string_view("Zm\0v", 4), out));
   out.clear();
   EXPECT_FALSE(Base64Decode("7JeQ7L2\xEC\x95\x88", out));
+  out.clear();
+  EXPECT_FALSE(Base64Decode("a}cd", out));
 }
 
 TEST(Base64Test, RejectsBadPadding) {
   std::string out;
-  for (std::string_view bad : {"Z", "Zm9vY", "Zg=", "Zg===", "Zm8==", "Zm9v=", "=",
-                               "==", "Zg==Zg==", "Z=g=", "Zm=v", "Zm9vYg=", "Zm9vYmE=="}) {
+  for (std::string_view bad : {"Z", "Zm9vY", "Zg=", "Zg===", "Zm8==", "Zm9v=", "=", "==",
+                               "Zg==Zg==", "Z=g=", "Zm=v", "ab=c", "Zm9vYg=", "Zm9vYmE=="}) {
     out.clear();
     EXPECT_FALSE(Base64Decode(bad, out)) << bad;
   }

@@ -32,6 +32,16 @@ namespace {
 
 std::string Str(std::string_view v) { return std::string(v); }
 
+// One counter per enum value, labelled with the value's name.
+template <typename Enum, size_t N, typename NameFn>
+void AddFamily(metrics::Registry& r, std::array<metrics::Counter*, N>& out, const char* name,
+               const char* help, const char* label, NameFn value_name, size_t first = 0) {
+  out.fill(nullptr);
+  for (size_t i = first; i < N; ++i) {
+    out[i] = &r.AddCounter(name, help, {{label, Str(value_name(static_cast<Enum>(i)))}});
+  }
+}
+
 }  // namespace
 
 RelayMetrics::RelayMetrics(metrics::Registry& r)
@@ -93,33 +103,21 @@ RelayMetrics::RelayMetrics(metrics::Registry& r)
         &r.AddGauge("botrelay_connections", "Open bot connections by state",
                     {{"state", Str(ConnStateName(static_cast<ConnState>(i)))}});
   }
-  for (int i = 0; i < kHandshakeResultCount; ++i) {
-    handshakes[i] = &r.AddCounter(
-        "botrelay_handshakes_total", "Handshakes by result",
-        {{"result", Str(HandshakeResultName(static_cast<HandshakeResult>(i)))}});
-  }
-  for (int i = 1; i < auth::kAuthOutcomeCount; ++i) {
-    auth_failures[i] = &r.AddCounter(
-        "botrelay_auth_failures_total", "Frames whose auth block failed verification",
-        {{"reason", Str(auth::AuthOutcomeName(static_cast<auth::AuthOutcome>(i)))}});
-  }
-  auth_failures[0] = nullptr;
+  AddFamily<HandshakeResult>(r, handshakes, "botrelay_handshakes_total", "Handshakes by result",
+                             "result", HandshakeResultName);
+  // Index 0 (kOk) is not a failure and has no series.
+  AddFamily<auth::AuthOutcome>(r, auth_failures, "botrelay_auth_failures_total",
+                               "Frames whose auth block failed verification", "reason",
+                               auth::AuthOutcomeName, /*first=*/1);
   static constexpr std::string_view kInboundNames[] = {"handshake", "chat", "ping_reply",
                                                        "invalid"};
-  for (int i = 0; i < kInboundKindCount; ++i) {
-    messages_in[i] = &r.AddCounter("botrelay_messages_in_total", "Lines received by kind",
-                                   {{"event", Str(kInboundNames[i])}});
-  }
-  for (int i = 0; i < protocol::kOutboundEventCount; ++i) {
-    messages_out[i] = &r.AddCounter(
-        "botrelay_messages_out_total", "Frames sent by event",
-        {{"event", Str(protocol::OutboundEventName(static_cast<protocol::OutboundEvent>(i)))}});
-  }
-  for (int i = 0; i < protocol::kErrorCodeCount; ++i) {
-    errors_sent[i] = &r.AddCounter(
-        "botrelay_errors_sent_total", "Error events sent (or due, for closed peers) by code",
-        {{"code", Str(protocol::ErrorCodeName(static_cast<protocol::ErrorCode>(i)))}});
-  }
+  AddFamily<InboundKind>(r, messages_in, "botrelay_messages_in_total", "Lines received by kind",
+                         "event", [](InboundKind k) { return kInboundNames[static_cast<int>(k)]; });
+  AddFamily<protocol::OutboundEvent>(r, messages_out, "botrelay_messages_out_total",
+                                     "Frames sent by event", "event", protocol::OutboundEventName);
+  AddFamily<protocol::ErrorCode>(r, errors_sent, "botrelay_errors_sent_total",
+                                 "Error events sent (or due, for closed peers) by code", "code",
+                                 protocol::ErrorCodeName);
 }
 
 }  // namespace botrelay::net

@@ -60,7 +60,7 @@ RelayMetrics::RelayMetrics(metrics::Registry& r)
       messages_accepted(r.AddCounter("botrelay_messages_accepted_total",
                                      "Chat messages accepted for processing")),
       messages_answered(r.AddCounter("botrelay_messages_answered_total",
-                                     "Accepted chat messages whose processing completed")),
+                                     "Accepted chat messages whose processing ended (answered, failed or timed out)")),
       messages_timed_out(r.AddCounter("botrelay_messages_timed_out_total",
                                       "Accepted chat messages that missed their deadline")),
       messages_failed(r.AddCounter("botrelay_messages_failed_total",

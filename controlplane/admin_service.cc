@@ -175,6 +175,11 @@ grpc::Status AdminService::SendMessage(grpc::ServerContext* context,
   if (!push.ok()) return ToGrpcStatus(push.status());
   absl::StatusOr<int> delivered = data_plane_.Push(*push);
   if (!delivered.ok()) return ToGrpcStatus(delivered.status());
+  // Pushing puts text into a chat room in the fleet's name: audit who did it, never what.
+  RELAY_LOG(kInfo, "%s", absl::StrCat("message pushed by ", context->peer(), " to bot=", push->bot_name,
+                                      " device=", push->device_id.empty() ? "*" : push->device_id,
+                                      " room=", push->room, "; delivered to ", *delivered,
+                                      " connections"));
   response->set_connections_delivered(*delivered);
   return grpc::Status::OK;
 }

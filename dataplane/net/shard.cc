@@ -176,9 +176,17 @@ void Shard::DeliverError(const processing::ChatMessage& to, protocol::ErrorCode 
       code == protocol::ErrorCode::kUpstreamUnavailable) {
     metrics().messages_failed.Inc();
   }
-  RELAY_LOG(kWarn, "bot=%s device=%s room=%s message not answered: %s (%s)", to.bot_name,
-            to.device_id, to.room, std::string(protocol::ErrorCodeName(code)),
-            std::string(message));
+  if (code == protocol::ErrorCode::kUpstreamUnavailable) {
+    // Can be every message while the backend is down; the circuit breaker's
+    // transitions carry that news at warn level instead.
+    RELAY_LOG(kDebug, "bot=%s device=%s room=%s message not answered: %s (%s)", to.bot_name,
+              to.device_id, to.room, std::string(protocol::ErrorCodeName(code)),
+              std::string(message));
+  } else {
+    RELAY_LOG(kWarn, "bot=%s device=%s room=%s message not answered: %s (%s)", to.bot_name,
+              to.device_id, to.room, std::string(protocol::ErrorCodeName(code)),
+              std::string(message));
+  }
   if (Session* session = Route(to)) session->QueueError(code, message);
 }
 

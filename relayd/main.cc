@@ -23,6 +23,7 @@
 #include "dataplane/processing/client_info_processor.h"
 #include "dataplane/processing/echo_processor.h"
 #include "dataplane/store/sqlite_device_registry.h"
+#include "dataplane/upstream/upstream_processor.h"
 #include "relayd/relayd_config.h"
 
 namespace {
@@ -102,6 +103,15 @@ int Run(int argc, char** argv) {
   processing::ProcessorChain processors;
   processors.Add(std::make_unique<processing::EchoProcessor>());
   processors.Add(std::make_unique<processing::ClientInfoProcessor>());
+  // Last: the backend gets what no built-in command took.
+  if (!config->upstream.url.empty()) {
+    auto upstream = upstream::UpstreamProcessor::Create(config->upstream, metrics_registry);
+    if (!upstream.ok()) {
+      RELAY_LOG(kError, "upstream: %s", std::string(upstream.status().message()));
+      return 2;
+    }
+    processors.Add(*std::move(upstream));
+  }
 
   net::RelayServer relay(config->relay, **registry, metrics_registry, processors);
   auto bot_endpoint = relay.Start();

@@ -41,6 +41,8 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   std::string auth_mode = "enforce", unknown_devices = "register";
   std::string secret_key, secret_key_file, salt, salt_file, admin_token_file, config_file;
   size_t queue_capacity = r.processing.capacity;
+  upstream::UpstreamSettings& u = c.upstream;
+  double upstream_timeout = 5, breaker_window = 10, breaker_open = 5;
 
   po::options_description options("relayd options (each is also a config-file key)");
   auto add = options.add_options();
@@ -97,6 +99,35 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
       "messages of one room processed at once");
   add("processing-deadline", po::value(&processing_deadline)->default_value(processing_deadline),
       "seconds a message may take");
+  add("upstream-url", po::value(&u.url),
+      "http://host[:port][/path] of the bot backend; unset = no upstream (http only)");
+  add("upstream-command-prefix", po::value(&u.command_prefix),
+      "forward only texts starting with this; unset = every message no built-in command took");
+  add("upstream-timeout", po::value(&upstream_timeout)->default_value(upstream_timeout),
+      "seconds for one backend request (connect, send, answer)");
+  add("upstream-max-in-flight", po::value(&u.max_in_flight)->default_value(u.max_in_flight),
+      "backend requests pending per event-loop thread; beyond: upstream_unavailable at once");
+  add("upstream-pool-size", po::value(&u.pool_size)->default_value(u.pool_size),
+      "idle keep-alive backend connections kept per event-loop thread");
+  add("upstream-max-response-bytes",
+      po::value(&u.max_response_bytes)->default_value(u.max_response_bytes),
+      "largest backend reply body accepted");
+  add("upstream-breaker-failures",
+      po::value(&u.breaker.consecutive_failures)->default_value(u.breaker.consecutive_failures),
+      "consecutive backend failures that open the circuit breaker; 0 = rule off");
+  add("upstream-breaker-failure-ratio",
+      po::value(&u.breaker.failure_ratio)->default_value(u.breaker.failure_ratio),
+      "failed share of recent requests that opens the breaker; 0 = rule off");
+  add("upstream-breaker-min-requests",
+      po::value(&u.breaker.ratio_min_requests)->default_value(u.breaker.ratio_min_requests),
+      "requests in the window before the ratio rule applies");
+  add("upstream-breaker-window", po::value(&breaker_window)->default_value(breaker_window),
+      "seconds of history for the failure ratio");
+  add("upstream-breaker-open-time", po::value(&breaker_open)->default_value(breaker_open),
+      "seconds the breaker stays open before trial requests");
+  add("upstream-breaker-half-open-trials",
+      po::value(&u.breaker.half_open_trials)->default_value(u.breaker.half_open_trials),
+      "trial requests let through when half-open; all must succeed to close");
   add("drain-deadline", po::value(&drain_deadline)->default_value(drain_deadline), "seconds");
   add("drain-reconnect-spread", po::value(&drain_spread)->default_value(drain_spread),
       "seconds over which drained bots are told to come back");
@@ -149,6 +180,9 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   r.drain_reconnect_spread = Seconds(drain_spread);
   r.auth.max_clock_skew_ms = static_cast<int64_t>(auth_max_skew * 1000);
   c.store.flush_interval_ms = static_cast<int>(store_flush * 1000);
+  u.request_timeout = Seconds(upstream_timeout);
+  u.breaker.ratio_window = Seconds(breaker_window);
+  u.breaker.open_duration = Seconds(breaker_open);
 
   if (auth_mode == "enforce") r.auth.mode = auth::AuthMode::kEnforce;
   else if (auth_mode == "log") r.auth.mode = auth::AuthMode::kLog;
@@ -191,6 +225,19 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
     return absl::InvalidArgumentError(
         "limits must be positive (max-connections, max-line-bytes >= 1024, queue-capacity, "
         "concurrency, ping and handshake timings) and ping-jitter in [0, 1)");
+  }
+  if (!u.url.empty()) {
+    if (auto url = upstream::ParseUpstreamUrl(u.url); !url.ok()) return url.status();
+  }
+  if (u.request_timeout.count() <= 0 || u.max_in_flight < 1 || u.pool_size < 0 ||
+      u.max_response_bytes < 1024 || u.breaker.consecutive_failures < 0 ||
+      u.breaker.failure_ratio < 0 || u.breaker.failure_ratio > 1 ||
+      u.breaker.ratio_min_requests < 1 || u.breaker.ratio_window.count() <= 0 ||
+      u.breaker.open_duration.count() <= 0 || u.breaker.half_open_trials < 1) {
+    return absl::InvalidArgumentError(
+        "upstream knobs: timeout, window and open-time must be positive, max-in-flight and "
+        "half-open-trials >= 1, pool-size and breaker-failures >= 0, max-response-bytes >= 1024, "
+        "breaker-failure-ratio in [0, 1], breaker-min-requests >= 1");
   }
   return c;
 }

@@ -7,12 +7,14 @@
 #include "absl/status/statusor.h"
 #include "dataplane/net/relay_settings.h"
 #include "dataplane/store/sqlite_device_registry.h"
+#include "dataplane/upstream/upstream_settings.h"
 
 namespace botrelay::relayd {
 
 struct RelaydConfig {
   net::RelaySettings relay;
   store::SqliteRegistrySettings store;
+  upstream::UpstreamSettings upstream;  // url empty = no upstream processor
   std::string admin_address = "127.0.0.1:7701";
   std::string admin_token;
   std::string metrics_address = "127.0.0.1:7702";

@@ -42,6 +42,7 @@ RelayMetrics& Shard::metrics() { return server_.relay_metrics(); }
 
 void Shard::Run() {
   metrics::BindThreadToShard(index_ + 1);
+  server_.processors().OnShardStart(index_, io_);
   Tick();
   io_.run();
 }
@@ -53,6 +54,7 @@ void Shard::Stop() {
     std::vector<std::shared_ptr<Session>> all;
     for (auto& [id, session] : sessions_) all.push_back(session);
     for (auto& session : all) session->Close(std::nullopt, {}, Session::CloseMode::kNow, "stop");
+    server_.processors().OnShardStop();
     io_.stop();
   });
 }
@@ -170,10 +172,21 @@ void Shard::DeliverMedia(const processing::ChatMessage& to, std::string_view med
 void Shard::DeliverError(const processing::ChatMessage& to, protocol::ErrorCode code,
                          std::string_view message) {
   if (code == protocol::ErrorCode::kProcessingTimeout) metrics().messages_timed_out.Inc();
-  if (code == protocol::ErrorCode::kProcessingFailed) metrics().messages_failed.Inc();
-  RELAY_LOG(kWarn, "bot=%s device=%s room=%s message not answered: %s (%s)", to.bot_name,
-            to.device_id, to.room, std::string(protocol::ErrorCodeName(code)),
-            std::string(message));
+  if (code == protocol::ErrorCode::kProcessingFailed ||
+      code == protocol::ErrorCode::kUpstreamUnavailable) {
+    metrics().messages_failed.Inc();
+  }
+  if (code == protocol::ErrorCode::kUpstreamUnavailable) {
+    // Can be every message while the backend is down; the circuit breaker's
+    // transitions carry that news at warn level instead.
+    RELAY_LOG(kDebug, "bot=%s device=%s room=%s message not answered: %s (%s)", to.bot_name,
+              to.device_id, to.room, std::string(protocol::ErrorCodeName(code)),
+              std::string(message));
+  } else {
+    RELAY_LOG(kWarn, "bot=%s device=%s room=%s message not answered: %s (%s)", to.bot_name,
+              to.device_id, to.room, std::string(protocol::ErrorCodeName(code)),
+              std::string(message));
+  }
   if (Session* session = Route(to)) session->QueueError(code, message);
 }
 

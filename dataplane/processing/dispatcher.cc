@@ -126,10 +126,11 @@ void Dispatcher::ReplyMedia(Job& job, std::string_view media_type,
   held.media_wait_ms = media_wait_ms;
 }
 
-void Dispatcher::Complete(Job& job, bool failed, std::string_view why) {
-  if (failed) {
+void Dispatcher::Complete(Job& job, std::optional<protocol::ErrorCode> failure,
+                          std::string_view why) {
+  if (failure) {
     ++stats_.failed;
-    outlet_.DeliverError(*job.message, protocol::ErrorCode::kProcessingFailed, why);
+    outlet_.DeliverError(*job.message, *failure, why);
   } else {
     ++stats_.processed;
   }
@@ -196,7 +197,7 @@ void Dispatcher::ExpireOverdue(std::chrono::steady_clock::time_point now) {
                          "the message was not processed in time");
     // Complete() counts it as processed; undo that so each message lands
     // in exactly one outcome.
-    Complete(job, false, {});
+    Complete(job, std::nullopt, {});
     --stats_.processed;
   }
 }
@@ -241,11 +242,17 @@ void ProcessingContext::ReplyMedia(std::string_view media_type,
 }
 
 void ProcessingContext::Fail(std::string_view why) const {
-  if (auto* job = dispatcher_->LiveJob(slot_, generation_)) dispatcher_->Complete(*job, true, why);
+  Fail(protocol::ErrorCode::kProcessingFailed, why);
+}
+
+void ProcessingContext::Fail(protocol::ErrorCode code, std::string_view why) const {
+  if (auto* job = dispatcher_->LiveJob(slot_, generation_)) dispatcher_->Complete(*job, code, why);
 }
 
 void ProcessingContext::Finish() const {
-  if (auto* job = dispatcher_->LiveJob(slot_, generation_)) dispatcher_->Complete(*job, false, {});
+  if (auto* job = dispatcher_->LiveJob(slot_, generation_)) {
+    dispatcher_->Complete(*job, std::nullopt, {});
+  }
 }
 
 std::optional<dataplane::ConnectionInfo> ProcessingContext::Connection() const {

@@ -19,6 +19,7 @@
 #include <functional>
 #include <span>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -117,7 +118,8 @@ class Dispatcher {
   void ReplyText(Job& job, std::string_view text);
   void ReplyMedia(Job& job, std::string_view media_type, std::span<const std::string_view> sources,
                   int32_t media_wait_ms);
-  void Complete(Job& job, bool failed, std::string_view why);
+  // `failure`: the error event to send instead of more replies, if any.
+  void Complete(Job& job, std::optional<protocol::ErrorCode> failure, std::string_view why);
   bool IsNextInRoom(const Job& job) const { return job.room->arrival.front() == &job; }
 
   void Pump();

@@ -9,6 +9,8 @@
 // leave in the order the room's messages arrived, whatever order processors
 // finish in.
 
+#include <utility>
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -35,6 +37,8 @@ class ProcessingContext {
                   int32_t media_wait_ms) const;
   // Ends processing with a processing_failed error event instead of replies.
   void Fail(std::string_view why) const;
+  // Ends processing with the given error event (e.g. upstream_unavailable).
+  void Fail(protocol::ErrorCode code, std::string_view why) const;
   void Finish() const;
   std::optional<dataplane::ConnectionInfo> Connection() const;
 
@@ -50,6 +54,14 @@ class Processor {
   virtual std::string_view name() const = 0;
   // False: not mine, try the next processor. True: taken; Finish follows.
   virtual bool Handle(const ChatMessage& message, ProcessingContext ctx) = 0;
+
+  // Called on each event-loop thread before it runs (with that shard's
+  // io_context) and on the same thread when it stops, before the io_context
+  // stops. A processor shared by all shards keeps its per-shard state here
+  // (asynchronous work must run on the shard's own io_context, because
+  // ctx.Finish() must be called on the shard's thread).
+  virtual void OnShardStart(int shard, boost::asio::io_context& io) {}
+  virtual void OnShardStop() {}
 };
 
 class ProcessorChain {
@@ -58,6 +70,9 @@ class ProcessorChain {
   // Offers the message down the chain; a message nobody takes (plain chat)
   // finishes with no reply.
   void Process(const ChatMessage& message, ProcessingContext ctx) const;
+  // Forwarded to every processor (see Processor::OnShardStart/OnShardStop).
+  void OnShardStart(int shard, boost::asio::io_context& io) const;
+  void OnShardStop() const;
 
  private:
   std::vector<std::unique_ptr<Processor>> processors_;

@@ -13,4 +13,12 @@ void ProcessorChain::Process(const ChatMessage& message, ProcessingContext ctx) 
   ctx.Finish();  // plain chat: nothing to answer
 }
 
+void ProcessorChain::OnShardStart(int shard, boost::asio::io_context& io) const {
+  for (const auto& processor : processors_) processor->OnShardStart(shard, io);
+}
+
+void ProcessorChain::OnShardStop() const {
+  for (const auto& processor : processors_) processor->OnShardStop();
+}
+
 }  // namespace botrelay::processing

@@ -32,6 +32,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kOverloaded: return "overloaded";
     case ErrorCode::kProcessingTimeout: return "processing_timeout";
     case ErrorCode::kProcessingFailed: return "processing_failed";
+    case ErrorCode::kUpstreamUnavailable: return "upstream_unavailable";
     case ErrorCode::kSessionReplaced: return "session_replaced";
     case ErrorCode::kPingTimeout: return "ping_timeout";
     case ErrorCode::kIdleTimeout: return "idle_timeout";

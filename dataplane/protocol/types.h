@@ -37,6 +37,7 @@ enum class ErrorCode : uint8_t {
   kOverloaded,          // processing capacity exhausted
   kProcessingTimeout,   // message missed its processing deadline
   kProcessingFailed,    // a processor failed; no reply
+  kUpstreamUnavailable, // the upstream backend failed, timed out or its circuit breaker is open
   kSessionReplaced,     // a newer connection took over this device (closed)
   kPingTimeout,         // no ping reply in time (closed)
   kIdleTimeout,         // no traffic in time (closed)

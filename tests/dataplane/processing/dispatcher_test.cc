@@ -201,6 +201,20 @@ TEST_F(DispatcherTest, FailedProcessingSendsAnError) {
   EXPECT_EQ(dispatcher_->stats().failed, 1u);
 }
 
+TEST_F(DispatcherTest, FailureWithACodeSendsThatErrorWhenItHappens) {
+  Make({}, true);
+  Submit("bot", "room", "first");
+  Submit("bot", "room", "second");
+  // Errors are not held for room order (protocol.md 8.1); replies are.
+  parking_->parked[1].ctx.Fail(protocol::ErrorCode::kUpstreamUnavailable, "breaker open");
+  EXPECT_EQ(outlet_.delivered, (std::vector<std::string>{"room|error:upstream_unavailable"}));
+  parking_->parked[0].ctx.ReplyText("one");
+  parking_->parked[0].ctx.Finish();
+  EXPECT_EQ(outlet_.delivered,
+            (std::vector<std::string>{"room|error:upstream_unavailable", "room|one"}));
+  EXPECT_EQ(dispatcher_->stats().failed, 1u);
+}
+
 TEST_F(DispatcherTest, ManyRoomsAndBotsDrainCompletely) {
   Make({.capacity = 100000, .bot_concurrency = 4, .room_concurrency = 2}, true);
   for (int i = 0; i < 2000; ++i) {

@@ -52,6 +52,7 @@ TEST(TypesTest, ErrorCodeNamesMatchTheProtocol) {
   EXPECT_EQ(ErrorCodeName(ErrorCode::kOverloaded), "overloaded");
   EXPECT_EQ(ErrorCodeName(ErrorCode::kProcessingTimeout), "processing_timeout");
   EXPECT_EQ(ErrorCodeName(ErrorCode::kProcessingFailed), "processing_failed");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kUpstreamUnavailable), "upstream_unavailable");
   EXPECT_EQ(ErrorCodeName(ErrorCode::kSessionReplaced), "session_replaced");
   EXPECT_EQ(ErrorCodeName(ErrorCode::kPingTimeout), "ping_timeout");
   EXPECT_EQ(ErrorCodeName(ErrorCode::kIdleTimeout), "idle_timeout");

@@ -289,7 +289,9 @@ bool Session::ProcessBuffered() {
     }
   }
   input_.erase(0, offset);
-  if (input_.size() > max_line_bytes_) {
+  // Only the incomplete line at the end counts: complete lines held back by
+  // backpressure are checked one by one when they are processed.
+  if (input_.size() > max_line_bytes_ && PartialLineBytes(keep_reading) > max_line_bytes_) {
     Close(ErrorCode::kLineTooLong,
           absl::StrFormat("line exceeds the limit of %d bytes", max_line_bytes_), CloseMode::kNow,
           "line_too_long");
@@ -302,6 +304,12 @@ bool Session::ProcessBuffered() {
     input_paused_ = false;
   }
   return keep_reading;
+}
+
+size_t Session::PartialLineBytes(bool no_complete_line) const {
+  if (no_complete_line) return input_.size();
+  const size_t last_newline = input_.rfind('\n');
+  return last_newline == std::string::npos ? input_.size() : input_.size() - last_newline - 1;
 }
 
 void Session::PauseInput() {

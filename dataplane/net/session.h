@@ -111,6 +111,9 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   bool ConsumeInput(const char* data, size_t size);
   bool ProcessBuffered();
   bool CanTakeWork() const;
+  // Bytes of the incomplete line at the end of input_; pass true when the
+  // whole of input_ is known to be one.
+  size_t PartialLineBytes(bool no_complete_line) const;
   void PauseInput();
   void OnLine(std::string_view line);
 

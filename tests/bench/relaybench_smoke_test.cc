@@ -111,6 +111,8 @@ ServerProcess StartRelayd(const TempDir& dir) {
                         "--metrics-listen=127.0.0.1:0", "--ready-file=" + dir / "relayd.json",
                         "--store-path=" + dir / "store.db", std::string("--auth-secret-key=") + kKey,
                         std::string("--auth-salt=") + kSalt, "--log-level=warn",
+                        // A simulated phone sends far more than a real one.
+                        "--connection-rate-limit=0", "--bot-rate-limit=0",
                         // Pings every half second, so the run also answers some.
                         "--ping-interval=0.5"},
                        dir / "relayd.json");

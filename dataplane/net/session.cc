@@ -836,6 +836,13 @@ void Session::Flush() {
     size_t n = socket_.write_some(
         asio::buffer(output_.data() + output_sent_, output_.size() - output_sent_), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      // A phone that reads slowly but never lets the buffer run empty would
+      // otherwise grow it by everything ever sent: drop the written prefix
+      // once it is at least as large as what is left (amortized O(1) a byte).
+      if (output_sent_ >= output_.size() - output_sent_) {
+        output_.erase(0, output_sent_);
+        output_sent_ = 0;
+      }
       WaitWritable();
       return;
     }

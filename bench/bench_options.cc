@@ -18,6 +18,8 @@ constexpr const char* kUsage =
     "load modes (connect only to 127.0.0.0/8):\n"
     "  echo       closed loop: --connections N x --inflight K '# echo' requests for --duration\n"
     "  open       open loop: --rate R messages/s over --connections N; latency from the schedule\n"
+    "  slowloris  open loop while --stalled S sockets never finish a handshake (silent, one\n"
+    "             byte a second, or a partial line); reports when the server closes them\n"
     "  idle       hold --connections N handshaken connections for --duration, answering pings\n"
     "  handshake  connect/handshake/close loops on --connections N slots for --duration\n"
     "  churn      reconnect after every --echoes-per-session echoes, for --duration\n"
@@ -56,6 +58,8 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv) {
       "echo/churn/drain: requests in flight per connection");
   add("duration", po::value(&o.duration_s)->default_value(o.duration_s), "seconds of measurement");
   add("rate", po::value(&o.rate)->default_value(o.rate), "open: total messages per second");
+  add("stalled", po::value(&o.stalled)->default_value(o.stalled),
+      "slowloris: stalled sockets, a third of each kind");
   add("echoes-per-session", po::value(&o.echoes_per_session)->default_value(o.echoes_per_session),
       "churn: echoes per connection before it reconnects");
   add("drain-after", po::value(&o.drain_after_s)->default_value(o.drain_after_s),

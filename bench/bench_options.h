@@ -9,7 +9,7 @@
 namespace botrelay::bench {
 
 struct BenchOptions {
-  std::string mode;  // echo, open, idle, handshake, churn, drain, reference-server, approve-db
+  std::string mode;  // echo, open, slowloris, idle, handshake, churn, drain, reference-server, approve-db
 
   // Where the server is: --target HOST:PORT, or --ready-file (relayd's or the
   // reference server's), which also names the pid for RSS/CPU.
@@ -23,6 +23,7 @@ struct BenchOptions {
   int inflight = 1;
   double duration_s = 5;
   double rate = 1000;             // open: messages per second, all connections together
+  int stalled = 999;              // slowloris: sockets that never finish a handshake
   int echoes_per_session = 10;    // churn
   double drain_after_s = 2;       // drain: SIGTERM to the server this long after the start
   int payload_bytes = 0;

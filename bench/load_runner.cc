@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -25,6 +26,8 @@ using ScenarioFactory = std::unique_ptr<Scenario> (*)(const ScenarioSettings&, R
 ScenarioFactory FactoryFor(const std::string& mode) {
   if (mode == "echo") return MakeEchoScenario;
   if (mode == "open") return MakeOpenLoopScenario;
+  // The same measurement, with stalled sockets held next to it (RunLoad).
+  if (mode == "slowloris") return MakeOpenLoopScenario;
   if (mode == "idle") return MakeIdleScenario;
   if (mode == "handshake") return MakeHandshakeScenario;
   if (mode == "churn") return MakeChurnScenario;
@@ -64,7 +67,9 @@ absl::StatusOr<RunReport> RunLoad(const BenchOptions& o, const ServerTarget& ser
     return absl::InvalidArgumentError("drain needs the server pid (--ready-file or --server-pid)");
   }
   // Each connection needs a descriptor; the rest is headroom for the process.
-  const uint64_t wanted_files = static_cast<uint64_t>(o.connections) + 64;
+  const bool slowloris = o.mode == "slowloris";
+  const uint64_t wanted_files =
+      static_cast<uint64_t>(o.connections) + (slowloris ? static_cast<uint64_t>(o.stalled) : 0) + 64;
   if (RaiseFileLimit(wanted_files) < wanted_files) {
     return absl::ResourceExhaustedError(
         absl::StrCat("RLIMIT_NOFILE cannot be raised to ", wanted_files));
@@ -131,6 +136,13 @@ absl::StatusOr<RunReport> RunLoad(const BenchOptions& o, const ServerTarget& ser
   const ServerSample at_start = SampleServer(server.pid);
   const double generator_cpu_start = SelfCpuSeconds();
   const int64_t observed_from = MonotonicNs();
+  // Stalled sockets arrive when the measurement starts, so the latencies
+  // cover the whole time they are held and closed.
+  std::optional<StalledSockets> stalled;
+  if (slowloris) {
+    stalled.emplace(server.bot, o.stalled, o.source_addresses);
+    stalled->Start();
+  }
   std::optional<int64_t> sigterm_ns;
   if (o.mode == "drain") {
     SleepUntil(start_ns + Ns(o.drain_after_s), running);
@@ -146,6 +158,7 @@ absl::StatusOr<RunReport> RunLoad(const BenchOptions& o, const ServerTarget& ser
   const double generator_cpu_end = SelfCpuSeconds();
   const int64_t observed_to = MonotonicNs();
   for (std::thread& thread : pool) thread.join();
+  if (stalled) report.stalled = stalled->Stop();
 
   for (auto& worker : workers) report.stats.Merge(worker->stats());
   report.server_rss_start_kib = at_start.rss_kib;

@@ -63,6 +63,17 @@ bool RunReport::ok() const {
   return stats.replies > 0;
 }
 
+std::string StalledJson(const std::optional<StalledReport>& stalled) {
+  if (!stalled) return "null";
+  return absl::StrCat("{\"opened\":", stalled->opened,
+                      ",\"connect_failures\":", stalled->connect_failures,
+                      ",\"closed_by_server\":", stalled->closed_by_server,
+                      ",\"timeout_errors\":", stalled->timeout_errors,
+                      ",\"close_after_min_s\":", stalled->close_after_min_s,
+                      ",\"close_after_p50_s\":", stalled->close_after_p50_s,
+                      ",\"close_after_max_s\":", stalled->close_after_max_s, "}");
+}
+
 void PrintText(const RunReport& r) {
   std::printf("== %s against %s (%s): %d connections, %d generator thread(s), %.1f s window\n",
               r.mode.c_str(), r.server.c_str(), r.target.c_str(), r.connections, r.threads, r.window_s);
@@ -91,6 +102,13 @@ void PrintText(const RunReport& r) {
     std::printf("  drain          %.2f s; %lld serverShutdown, %lld shutting_down refusals\n", *r.drain_s,
                 static_cast<long long>(r.stats.shutdown_notices),
                 static_cast<long long>(r.stats.shutting_down_refusals));
+  }
+  if (r.stalled) {
+    const StalledReport& st = *r.stalled;
+    std::printf("  stalled        %d opened (%d connect failures); %d closed by the server, %d of them "
+                "with handshake_timeout; closed %.2f / %.2f / %.2f s (min/p50/max) after connect\n",
+                st.opened, st.connect_failures, st.closed_by_server, st.timeout_errors,
+                st.close_after_min_s, st.close_after_p50_s, st.close_after_max_s);
   }
   if (r.server_rss_baseline_kib && r.server_rss_end_kib) {
     std::printf("  server RSS     %lld KiB before, %lld KiB at start, %lld KiB at end",
@@ -137,7 +155,7 @@ std::string ToJson(const RunReport& r) {
       ",\"pings_answered\":", r.stats.pings_answered,
       ",\"shutdown_notices\":", r.stats.shutdown_notices,
       ",\"shutting_down_refusals\":", r.stats.shutting_down_refusals,
-      ",\"drain_s\":", OrNull(r.drain_s),
+      ",\"drain_s\":", OrNull(r.drain_s), ",\"stalled\":", StalledJson(r.stalled),
       ",\"server_rss_baseline_kib\":", OrNull(r.server_rss_baseline_kib),
       ",\"server_rss_start_kib\":", OrNull(r.server_rss_start_kib),
       ",\"server_rss_end_kib\":", OrNull(r.server_rss_end_kib),

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bench/run_stats.h"
+#include "bench/stalled_sockets.h"
 
 namespace botrelay::bench {
 
@@ -25,6 +26,7 @@ struct RunReport {
   std::optional<double> server_cpu_s;              // over observed_s
   double generator_cpu_s = 0;                      // over observed_s
   std::optional<double> drain_s;                   // drain: SIGTERM -> last connection closed
+  std::optional<StalledReport> stalled;            // slowloris
 
   double throughput() const;       // echo replies per second in the window
   double handshake_rate() const;   // handshakes per second in the window

@@ -89,6 +89,18 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
       "remembered frames per event-loop thread");
   add("refused-reconnect-throttle", po::value(&refused_throttle)->default_value(refused_throttle),
       "seconds a refused device is answered without a registry lookup");
+  add("connection-rate-limit",
+      po::value(&r.connection_rate_limit.per_second)
+          ->default_value(r.connection_rate_limit.per_second),
+      "chat messages per second per connection; 0 = no limit");
+  add("connection-rate-burst",
+      po::value(&r.connection_rate_limit.burst)->default_value(r.connection_rate_limit.burst),
+      "chat messages a connection may send at once");
+  add("bot-rate-limit",
+      po::value(&r.bot_rate_limit.per_second)->default_value(r.bot_rate_limit.per_second),
+      "chat messages per second per bot, all its connections together; 0 = no limit");
+  add("bot-rate-burst", po::value(&r.bot_rate_limit.burst)->default_value(r.bot_rate_limit.burst),
+      "chat messages a bot may send at once");
   add("queue-capacity", po::value(&queue_capacity)->default_value(queue_capacity),
       "chat messages accepted and not yet answered");
   add("bot-concurrency",
@@ -238,6 +250,13 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
         "upstream knobs: timeout, window and open-time must be positive, max-in-flight and "
         "half-open-trials >= 1, pool-size and breaker-failures >= 0, max-response-bytes >= 1024, "
         "breaker-failure-ratio in [0, 1], breaker-min-requests >= 1");
+  }
+  for (const net::RateLimit* limit : {&r.connection_rate_limit, &r.bot_rate_limit}) {
+    if (limit->per_second < 0 || (limit->enabled() && limit->burst < 1)) {
+      return absl::InvalidArgumentError(
+          "rate limits must be >= 0 (0 = off) and their bursts >= 1 "
+          "(connection-rate-limit/-burst, bot-rate-limit/-burst)");
+    }
   }
   return c;
 }

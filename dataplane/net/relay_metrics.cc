@@ -28,6 +28,14 @@ std::string_view ConnStateName(ConnState state) {
   return "unknown";
 }
 
+std::string_view RateLimitScopeName(RateLimitScope scope) {
+  switch (scope) {
+    case RateLimitScope::kConnection: return "connection";
+    case RateLimitScope::kBot: return "bot";
+  }
+  return "unknown";
+}
+
 namespace {
 
 std::string Str(std::string_view v) { return std::string(v); }
@@ -103,6 +111,9 @@ RelayMetrics::RelayMetrics(metrics::Registry& r)
         &r.AddGauge("botrelay_connections", "Open bot connections by state",
                     {{"state", Str(ConnStateName(static_cast<ConnState>(i)))}});
   }
+  AddFamily<RateLimitScope>(r, rate_limited, "botrelay_rate_limited_total",
+                            "Chat messages refused with rate_limited, by the limit that refused them",
+                            "scope", RateLimitScopeName);
   AddFamily<HandshakeResult>(r, handshakes, "botrelay_handshakes_total", "Handshakes by result",
                              "result", HandshakeResultName);
   // Index 0 (kOk) is not a failure and has no series.

@@ -20,6 +20,10 @@ inline constexpr int kHandshakeResultCount = static_cast<int>(HandshakeResult::k
 enum class InboundKind : uint8_t { kHandshake, kChat, kPingReply, kInvalid };
 inline constexpr int kInboundKindCount = static_cast<int>(InboundKind::kInvalid) + 1;
 
+// Whose message rate limit refused a chat message.
+enum class RateLimitScope : uint8_t { kConnection, kBot };
+inline constexpr int kRateLimitScopeCount = static_cast<int>(RateLimitScope::kBot) + 1;
+
 enum class ConnState : uint8_t { kHandshaking, kPending, kApproved, kClosing };
 inline constexpr int kConnStateCount = static_cast<int>(ConnState::kClosing) + 1;
 
@@ -49,6 +53,7 @@ struct RelayMetrics {
   metrics::Counter& ping_timeouts;
   metrics::Histogram& ping_rtt;
   metrics::Counter& slow_consumer_closes;
+  std::array<metrics::Counter*, kRateLimitScopeCount> rate_limited;
   metrics::Counter& early_lines_accepted;
   metrics::Counter& pushes;
   metrics::Gauge& draining;
@@ -65,5 +70,6 @@ struct RelayMetrics {
 
 std::string_view HandshakeResultName(HandshakeResult result);
 std::string_view ConnStateName(ConnState state);
+std::string_view RateLimitScopeName(RateLimitScope scope);  // "connection" / "bot"
 
 }  // namespace botrelay::net

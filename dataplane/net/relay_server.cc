@@ -366,12 +366,19 @@ absl::StatusOr<int> RelayServer::Push(const dataplane::PushRequest& request) {
   }
   Shard& shard = ShardFor(request.bot_name);
   int delivered = RunOn(shard, [&]() {
-    int count = 0;
     std::vector<std::string_view> sources(request.media.begin(), request.media.end());
+    // Collected first: queueing can close a slow consumer, which removes it
+    // from the map being walked (the object itself lives until this
+    // handler returns).
+    std::vector<Session*> targets;
     shard.ForEachSession([&](Session& session) {
       if (session.state() != ConnState::kApproved) return;
       if (session.key().bot_name != request.bot_name) return;
       if (!request.device_id.empty() && session.key().device_id != request.device_id) return;
+      targets.push_back(&session);
+    });
+    for (Session* each : targets) {
+      Session& session = *each;
       protocol::ReplyTarget target{request.room, request.channel_id, request.bot_name};
       if (!request.text.empty()) {
         session.QueueText(protocol::OutboundEvent::kScheduleMessage, target, request.text);
@@ -380,9 +387,8 @@ absl::StatusOr<int> RelayServer::Push(const dataplane::PushRequest& request) {
         session.QueueMedia(protocol::OutboundEvent::kScheduleMessage, target, request.media_type,
                            sources, request.media_wait_ms);
       }
-      ++count;
-    });
-    return count;
+    }
+    return static_cast<int>(targets.size());
   });
   if (delivered == 0) {
     return absl::FailedPreconditionError(

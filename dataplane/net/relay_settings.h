@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dataplane/auth/auth_verifier.h"
+#include "dataplane/net/token_bucket.h"
 #include "dataplane/processing/dispatcher.h"
 
 namespace botrelay::net {
@@ -45,6 +46,11 @@ struct RelaySettings {
   int auth_failure_limit = 5;          // consecutive failures before close
   size_t replay_cache_entries = 1 << 20;  // per thread
   Millis refused_reconnect_throttle{60'000};
+
+  // Chat messages per second (pings and ping replies do not count); far
+  // above what a phone relays, so only a runaway or hostile client hits them.
+  RateLimit connection_rate_limit{200, 400};
+  RateLimit bot_rate_limit{1000, 2000};  // all connections of one bot together
 
   processing::DispatcherSettings processing;
 

@@ -50,7 +50,8 @@ Session::Session(Shard& shard, asio::ip::tcp::socket socket, uint64_t id, std::s
       max_line_bytes_(shard.settings().max_line_bytes),
       accepted_at_(Clock::now()),
       accepted_unix_ms_(NowUnixMs()),
-      last_activity_(accepted_at_) {}
+      last_activity_(accepted_at_),
+      rate_limit_(shard.settings().connection_rate_limit) {}
 
 Session::Session(Shard& shard, SessionTransfer&& t)
     : shard_(shard),
@@ -66,6 +67,7 @@ Session::Session(Shard& shard, SessionTransfer&& t)
       last_activity_(Clock::now()),
       input_(std::move(t.unread)),
       early_lines_(std::move(t.early_lines)),
+      rate_limit_(shard.settings().connection_rate_limit),
       bytes_in_(t.bytes_in),
       lines_in_(t.lines_in),
       handshake_message_(std::move(t.handshake_message)) {
@@ -102,6 +104,7 @@ void Session::Activate() {
   established_ = true;
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
+  bot_limit_ = shard_.bot_limits().Acquire(key_.bot_name);
   if (Session* replaced = shard_.ClaimKey(*this)) {
     RELAY_LOG(kInfo, "%s replaces conn=%d for the same device", Who(), replaced->id());
     replaced->Close(ErrorCode::kSessionReplaced, "a newer connection took over this device",
@@ -286,7 +289,9 @@ bool Session::ProcessBuffered() {
     }
   }
   input_.erase(0, offset);
-  if (input_.size() > max_line_bytes_) {
+  // Only the incomplete line at the end counts: complete lines held back by
+  // backpressure are checked one by one when they are processed.
+  if (input_.size() > max_line_bytes_ && PartialLineBytes(keep_reading) > max_line_bytes_) {
     Close(ErrorCode::kLineTooLong,
           absl::StrFormat("line exceeds the limit of %d bytes", max_line_bytes_), CloseMode::kNow,
           "line_too_long");
@@ -299,6 +304,12 @@ bool Session::ProcessBuffered() {
     input_paused_ = false;
   }
   return keep_reading;
+}
+
+size_t Session::PartialLineBytes(bool no_complete_line) const {
+  if (no_complete_line) return input_.size();
+  const size_t last_newline = input_.rfind('\n');
+  return last_newline == std::string::npos ? input_.size() : input_.size() - last_newline - 1;
 }
 
 void Session::PauseInput() {
@@ -563,6 +574,10 @@ void Session::OnChat(std::string_view line, const protocol::ChatFrame& chat, boo
               "device awaiting approval; message not processed");
     return;
   }
+  // Before auth: a refused message costs no HMAC and stays out of the
+  // replay cache, so the phone may send it again unchanged.
+  const Clock::time_point now = Clock::now();
+  if (!WithinRateLimits(now)) return;
   if (!Authenticate(chat.auth, line, /*check_replay=*/true)) return;
 
   processing::Dispatcher& dispatcher = shard_.dispatcher();
@@ -583,11 +598,38 @@ void Session::OnChat(std::string_view line, const protocol::ChatFrame& chat, boo
   message->user_hash.assign(chat.user_hash);
   message->is_group_chat = chat.is_group_chat;
   message->is_mention = chat.is_mention;
-  message->accepted_at = Clock::now();
+  message->accepted_at = now;
   ++in_flight_;
   shard_.metrics().messages_accepted.Inc();
   (void)early;
   dispatcher.Submit(message);
+}
+
+bool Session::WithinRateLimits(Clock::time_point now) {
+  RateLimitScope scope;
+  log::LogThrottle* log;
+  double per_second;
+  if (!rate_limit_.TryTake(now)) {
+    scope = RateLimitScope::kConnection;
+    log = &rate_limited_log_;
+    per_second = shard_.settings().connection_rate_limit.per_second;
+  } else if (bot_limit_ != nullptr && !bot_limit_->bucket.TryTake(now)) {
+    scope = RateLimitScope::kBot;
+    log = &bot_limit_->refusals;
+    per_second = shard_.settings().bot_rate_limit.per_second;
+  } else {
+    return true;
+  }
+  shard_.metrics().rate_limited[static_cast<int>(scope)]->Inc();
+  if (uint64_t refused = log->Note(now)) {
+    RELAY_LOG(kWarn, "%s over the %s message rate limit (%g/s): %d message(s) refused%s", Who(),
+              std::string(RateLimitScopeName(scope)), per_second, refused,
+              refused > 1 ? " since the last report" : "");
+  }
+  SendError(ErrorCode::kRateLimited, scope == RateLimitScope::kConnection
+                                         ? "connection message rate limit exceeded; not processed"
+                                         : "bot message rate limit exceeded; not processed");
+  return false;
 }
 
 void Session::OnMessageDone() {
@@ -794,6 +836,13 @@ void Session::Flush() {
     size_t n = socket_.write_some(
         asio::buffer(output_.data() + output_sent_, output_.size() - output_sent_), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      // A phone that reads slowly but never lets the buffer run empty would
+      // otherwise grow it by everything ever sent: drop the written prefix
+      // once it is at least as large as what is left (amortized O(1) a byte).
+      if (output_sent_ >= output_.size() - output_sent_) {
+        output_.erase(0, output_sent_);
+        output_sent_ = 0;
+      }
       WaitWritable();
       return;
     }
@@ -960,6 +1009,12 @@ void Session::Finalize(std::string_view reason) {
   TimerWheel::Cancel(*this);
   boost::system::error_code ec;
   socket_.close(ec);
+  if (uint64_t refused = rate_limited_log_.TakePending()) {
+    RELAY_LOG(kWarn, "%s over the connection message rate limit: %d more message(s) refused", Who(),
+              refused);
+  }
+  shard_.bot_limits().Release(bot_limit_);
+  bot_limit_ = nullptr;
   LogClosed(reason);
   shard_.metrics().connections_closed.Inc();
   shard_.metrics().connections_by_state[static_cast<int>(state_)]->Add(-1);

@@ -24,7 +24,10 @@
 #include <vector>
 
 #include "dataplane/data_plane.h"
+#include "dataplane/log/log_throttle.h"
+#include "dataplane/net/bot_rate_limits.h"
 #include "dataplane/net/relay_metrics.h"
+#include "dataplane/net/token_bucket.h"
 #include "dataplane/net/timer_wheel.h"
 #include "dataplane/protocol/frame_decoder.h"
 #include "dataplane/protocol/frame_encoder.h"
@@ -108,6 +111,9 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   bool ConsumeInput(const char* data, size_t size);
   bool ProcessBuffered();
   bool CanTakeWork() const;
+  // Bytes of the incomplete line at the end of input_; pass true when the
+  // whole of input_ is known to be one.
+  size_t PartialLineBytes(bool no_complete_line) const;
   void PauseInput();
   void OnLine(std::string_view line);
 
@@ -120,6 +126,9 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   // --- established
   void OnEstablishedLine(std::string_view line, bool early);
   void OnChat(std::string_view line, const protocol::ChatFrame& chat, bool early);
+  // Takes a token from this connection's and its bot's bucket; answers
+  // rate_limited and returns false when either is empty.
+  bool WithinRateLimits(Clock::time_point now);
   void OnPingReply(const protocol::PingReplyFrame& ping);
   bool Authenticate(const protocol::AuthBlock& auth, std::string_view line, bool check_replay);
   void SendPing(Clock::time_point now);
@@ -194,6 +203,11 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   // migration / drain
   bool migration_notified_ = false;
   Clock::time_point migrate_close_at_;
+
+  // message rate limits
+  TokenBucket rate_limit_;                           // this connection's chat messages
+  BotRateLimits::Entry* bot_limit_ = nullptr;        // the bot's, on its shard; set by Activate
+  log::LogThrottle rate_limited_log_{kRateLimitLogPeriod};
 
   int consecutive_auth_failures_ = 0;
   uint32_t in_flight_ = 0;

@@ -24,6 +24,7 @@ Shard::Shard(RelayServer& server, int index)
       auth_(server.settings().auth),
       replay_(server.settings().replay_cache_entries),
       dispatcher_(server.settings().processing, server.processors(), *this),
+      bot_limits_(server.settings().bot_rate_limit),
       wheel_(kTick, kWheelSlots, std::chrono::steady_clock::now()),
       tick_timer_(io_),
       scratch_(kScratchBytes + protocol::kDecodePadding, '\0'),
@@ -63,7 +64,10 @@ void Shard::Tick() {
   auto now = std::chrono::steady_clock::now();
   wheel_.Advance(now);
   dispatcher_.ExpireOverdue(now);
-  if (++ticks_ % kTicksPerIdleSweep == 0) dispatcher_.SweepIdle();
+  if (++ticks_ % kTicksPerIdleSweep == 0) {
+    dispatcher_.SweepIdle();
+    bot_limits_.Sweep(now);
+  }
   queue_depth_.store(dispatcher_.depth(), std::memory_order_relaxed);
   tick_timer_.expires_after(kTick);
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {

@@ -20,6 +20,7 @@
 
 #include "dataplane/auth/auth_verifier.h"
 #include "dataplane/auth/replay_cache.h"
+#include "dataplane/net/bot_rate_limits.h"
 #include "dataplane/net/session.h"
 #include "dataplane/net/timer_wheel.h"
 #include "dataplane/processing/dispatcher.h"
@@ -69,6 +70,7 @@ class Shard : public processing::ReplyOutlet {
   auth::AuthVerifier& auth() { return auth_; }
   auth::ReplayCache& replay() { return replay_; }
   processing::Dispatcher& dispatcher() { return dispatcher_; }
+  BotRateLimits& bot_limits() { return bot_limits_; }
   TimerWheel& wheel() { return wheel_; }
   std::string& scratch() { return scratch_; }
   std::mt19937_64& rng() { return rng_; }
@@ -113,6 +115,7 @@ class Shard : public processing::ReplyOutlet {
   auth::AuthVerifier auth_;
   auth::ReplayCache replay_;
   processing::Dispatcher dispatcher_;
+  BotRateLimits bot_limits_;
   TimerWheel wheel_;
   boost::asio::steady_timer tick_timer_;
   std::string scratch_;

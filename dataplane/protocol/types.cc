@@ -30,6 +30,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kDeviceRefused: return "device_refused";
     case ErrorCode::kStoreUnavailable: return "store_unavailable";
     case ErrorCode::kOverloaded: return "overloaded";
+    case ErrorCode::kRateLimited: return "rate_limited";
     case ErrorCode::kProcessingTimeout: return "processing_timeout";
     case ErrorCode::kProcessingFailed: return "processing_failed";
     case ErrorCode::kUpstreamUnavailable: return "upstream_unavailable";

@@ -35,6 +35,7 @@ enum class ErrorCode : uint8_t {
   kDeviceRefused,       // device blocked/denied/revoked/unknown (closed)
   kStoreUnavailable,    // device registry unreadable; fail closed (closed)
   kOverloaded,          // processing capacity exhausted
+  kRateLimited,         // message over a per-connection or per-bot rate limit
   kProcessingTimeout,   // message missed its processing deadline
   kProcessingFailed,    // a processor failed; no reply
   kUpstreamUnavailable, // the upstream backend failed, timed out or its circuit breaker is open

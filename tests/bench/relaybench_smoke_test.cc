@@ -105,15 +105,17 @@ class ServerProcess {
   bool stopped_ = false;
 };
 
-ServerProcess StartRelayd(const TempDir& dir) {
-  return ServerProcess(RELAYD_PATH,
-                       {"--listen=127.0.0.1:0", "--admin-listen=127.0.0.1:0",
+ServerProcess StartRelayd(const TempDir& dir, std::vector<std::string> extra_flags = {}) {
+  std::vector<std::string> flags = {"--listen=127.0.0.1:0", "--admin-listen=127.0.0.1:0",
                         "--metrics-listen=127.0.0.1:0", "--ready-file=" + dir / "relayd.json",
                         "--store-path=" + dir / "store.db", std::string("--auth-secret-key=") + kKey,
                         std::string("--auth-salt=") + kSalt, "--log-level=warn",
+                        // A simulated phone sends far more than a real one.
+                        "--connection-rate-limit=0", "--bot-rate-limit=0",
                         // Pings every half second, so the run also answers some.
-                        "--ping-interval=0.5"},
-                       dir / "relayd.json");
+                        "--ping-interval=0.5"};
+  flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
+  return ServerProcess(RELAYD_PATH, flags, dir / "relayd.json");
 }
 
 ProcessResult RunEcho(const std::string& ready_file, double duration_s) {
@@ -158,6 +160,27 @@ TEST(RelaybenchSmokeTest, EchoAgainstReferenceServerAnswersEveryRequest) {
   ASSERT_TRUE(reference.WaitReady());
   ExpectEveryRequestAnswered(RunEcho(dir / "ref.json", 2));
   EXPECT_EQ(reference.Stop(), 0);
+}
+
+TEST(RelaybenchSmokeTest, SlowlorisReportsTheStalledSocketsRelaydClosed) {
+  TempDir dir;
+  const ProcessResult approve =
+      RunProcess(RELAYBENCH_PATH, {"approve-db", "--db", dir / "store.db", "--bots", "4",
+                                   "--devices-per-bot", "2"});
+  ASSERT_EQ(approve.exit_code, 0) << Describe(approve);
+  ServerProcess relayd = StartRelayd(dir, {"--handshake-timeout=1"});
+  ASSERT_TRUE(relayd.WaitReady());
+  const ProcessResult run = RunProcess(
+      RELAYBENCH_PATH,
+      {"slowloris", "--ready-file", dir / "relayd.json", "--connections", "8", "--rate", "200",
+       "--duration", "2", "--stalled", "30", "--bots", "4", "--devices-per-bot", "2",
+       "--secret-key", kKey, "--salt", kSalt, "--json"},
+      {}, std::chrono::seconds(30));
+  ExpectEveryRequestAnswered(run);
+  EXPECT_THAT(run.out, HasSubstr("\"stalled\":{\"opened\":30,\"connect_failures\":0,"
+                                 "\"closed_by_server\":30,\"timeout_errors\":30"))
+      << run.out;
+  EXPECT_EQ(relayd.Stop(), 0);
 }
 
 TEST(RelaybenchSmokeTest, UnapprovedDevicesFailTheRun) {

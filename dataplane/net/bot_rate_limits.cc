@@ -1,0 +1,22 @@
+#include "dataplane/net/bot_rate_limits.h"
+
+namespace botrelay::net {
+
+BotRateLimits::Entry* BotRateLimits::Acquire(const std::string& bot_name) {
+  if (!limit_.enabled()) return nullptr;
+  Entry& entry = bots_.try_emplace(bot_name, limit_).first->second;
+  ++entry.sessions;
+  return &entry;
+}
+
+void BotRateLimits::Release(Entry* entry) {
+  if (entry != nullptr && entry->sessions > 0) --entry->sessions;
+}
+
+void BotRateLimits::Sweep(Clock::time_point now) {
+  std::erase_if(bots_, [now](const auto& item) {
+    return item.second.sessions == 0 && item.second.bucket.IsFull(now);
+  });
+}
+
+}  // namespace botrelay::net

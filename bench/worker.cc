@@ -108,6 +108,7 @@ void Worker::StartQueuedConnects(int64_t now_ns) {
   while (!open_queue_.empty() && in_progress_ < settings_.connect_concurrency) {
     Connection& c = connections_[open_queue_.front()];
     open_queue_.pop_front();
+    if (!c.open_queued) continue;  // closed again before its turn came
     c.open_queued = false;
     ++stats_.connects_started;
     c.opened_ns = now_ns;
@@ -437,6 +438,7 @@ void Worker::Teardown(Connection& c, int64_t now_ns, bool lost) {
   const int64_t missing = c.requests.Abandon() - c.shutting_down_refusals;
   stats_.AddError("missing_reply", missing);
   c.state = ConnectionState::kDisconnected;
+  c.open_queued = false;
   ++c.generation;
   c.partial.clear();
   c.out.clear();

@@ -24,6 +24,9 @@ constexpr const char* kUsage =
     "  handshake  connect/handshake/close loops on --connections N slots for --duration\n"
     "  churn      reconnect after every --echoes-per-session echoes, for --duration\n"
     "  drain      echo load, SIGTERM to the server after --drain-after, check no reply is lost\n"
+    "  soak       hold --connections (2000) with --rate (200/s) echoes, --churn-rate and --bad-rate\n"
+    "             for --duration (600 s); reconcile every message with relayd's /metrics\n"
+    "             (--drain-timeout defaults to --server-handshake-timeout + 10 s)\n"
     "other modes:\n"
     "  reference-server  the simplest epoll echo server with the same framing\n"
     "  approve-db        pre-approve the benchmark's devices in a relayd store file\n"
@@ -93,6 +96,24 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv) {
   add("listen", po::value(&o.listen)->default_value(o.listen), "reference-server: address");
   add("max-lifetime", po::value(&o.max_lifetime_s)->default_value(o.max_lifetime_s),
       "reference-server: exit after this many seconds even without a signal");
+  add("churn-rate", po::value(&o.churn_rate)->default_value(o.churn_rate),
+      "soak: connections reset, closed cleanly or taken over per second (in turn)");
+  add("bad-rate", po::value(&o.bad_rate)->default_value(o.bad_rate),
+      "soak: bad inputs per second, the seven kinds in turn");
+  add("answer-deadline", po::value(&o.answer_deadline_s)->default_value(o.answer_deadline_s),
+      "soak: seconds within which every echo must be answered");
+  add("progress-interval", po::value(&o.progress_interval_s)->default_value(o.progress_interval_s),
+      "soak: seconds between progress lines on stderr");
+  add("server-handshake-timeout",
+      po::value(&o.server_handshake_timeout_s)->default_value(o.server_handshake_timeout_s),
+      "soak: relayd's handshake-timeout (half-open probes wait for it)");
+  add("max-line-bytes", po::value(&o.max_line_bytes)->default_value(o.max_line_bytes),
+      "soak: relayd's max-line-bytes (oversize probes send one byte more)");
+  add("metrics", po::value(&o.metrics), "soak: relayd's metrics HOST:PORT (default: from the ready file)");
+  add("relayd", po::value(&o.relayd),
+      "soak: start this relayd binary (fresh approved store, loopback ports) instead of a target");
+  add("relayd-arg", po::value(&o.relayd_args)->composing(), "soak: extra flag for that relayd (repeatable)");
+  add("relayd-log", po::value(&o.relayd_log), "soak: append that relayd's output here (default: discard)");
   add("db", po::value(&o.db), "approve-db: relayd store file (created if missing)");
   add("devices-per-bot", po::value(&o.devices_per_bot)->default_value(o.devices_per_bot),
       "approve-db: devices per bot");
@@ -116,6 +137,12 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv) {
     usage << kUsage << options;
     return absl::CancelledError(usage.str());
   }
+  if (o.mode == "soak") {
+    if (vm["connections"].defaulted()) o.connections = 2000;
+    if (vm["rate"].defaulted()) o.rate = 200;
+    if (vm["duration"].defaulted()) o.duration_s = 600;
+    if (vm["drain-timeout"].defaulted()) o.drain_timeout_s = o.server_handshake_timeout_s + 10;
+  }
   if (!secret_key_file.empty()) {
     absl::StatusOr<std::string> key = ReadSecretFile(secret_key_file);
     if (!key.ok()) return key.status();
@@ -128,7 +155,9 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv) {
   }
   if (o.connections < 1 || o.inflight < 1 || o.threads < 0 || o.bots < 1 || o.rooms < 1 ||
       o.duration_s <= 0 || o.payload_bytes < 0 || o.echoes_per_session < 1 ||
-      o.source_addresses < 1 || o.connect_concurrency < 1) {
+      o.source_addresses < 1 || o.connect_concurrency < 1 || o.rate < 0 || o.churn_rate < 0 ||
+      o.bad_rate < 0 || o.answer_deadline_s <= 0 || o.progress_interval_s <= 0 ||
+      o.server_handshake_timeout_s <= 0 || o.max_line_bytes < 1) {
     return absl::InvalidArgumentError("counts and durations must be positive");
   }
   return o;

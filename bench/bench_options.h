@@ -9,7 +9,7 @@
 namespace botrelay::bench {
 
 struct BenchOptions {
-  std::string mode;  // echo, open, slowloris, idle, handshake, churn, drain, reference-server, approve-db
+  std::string mode;  // echo, open, slowloris, idle, handshake, churn, drain, soak, reference-server, approve-db
 
   // Where the server is: --target HOST:PORT, or --ready-file (relayd's or the
   // reference server's), which also names the pid for RSS/CPU.
@@ -41,6 +41,19 @@ struct BenchOptions {
   double setup_timeout_s = 60;
   double drain_timeout_s = 5;
   double handshake_timeout_s = 10;
+
+  // soak (docs/reliability.md). Its defaults for --connections, --rate,
+  // --duration and --drain-timeout differ from the load modes' (see the usage text).
+  double churn_rate = 2;              // connections reset, closed or taken over per second
+  double bad_rate = 1;                // bad inputs per second
+  double answer_deadline_s = 30;      // an echo answered later counts as lost
+  double progress_interval_s = 10;
+  double server_handshake_timeout_s = 10;  // relayd's handshake-timeout
+  int max_line_bytes = 1048576;            // relayd's max-line-bytes
+  std::string metrics;                // relayd's metrics HOST:PORT (else from the ready file)
+  std::string relayd;                 // start this relayd binary instead of targeting one
+  std::vector<std::string> relayd_args;  // extra flags for it
+  std::string relayd_log;             // its output; discarded if empty
 
   // Output.
   bool json = false;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bench/load_runner.h"
+#include "bench/server_process.h"
 
 namespace botrelay::bench {
 namespace {
@@ -18,7 +19,7 @@ double Rate(const RunReport& report) {
 int RunComparison(const BenchOptions& options, const ServerTarget& target) {
   absl::StatusOr<RunReport> reference_report;
   {
-    auto reference = ReferenceServerProcess::Start(options.reference_threads);
+    auto reference = StartReferenceServer(options.reference_threads);
     if (!reference.ok()) {
       std::fprintf(stderr, "relaybench: %s\n", std::string(reference.status().message()).c_str());
       return 2;

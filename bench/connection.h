@@ -16,7 +16,7 @@ enum class ConnectionState : uint8_t {
   kDisconnected,  // no socket: not opened yet, queued for a connect, or closed
   kConnecting,    // non-blocking connect in progress
   kHandshaking,   // handshake written, waiting for handshakeComplete
-  kReady,         // approved; echoes and pings flow
+  kReady,         // handshaken (approved, or pending where accept_pending); pings flow
 };
 
 struct Connection {
@@ -31,6 +31,15 @@ struct Connection {
   bool flush_queued = false;
   bool watching_writable = false;
   bool shutdown_notice = false;          // serverShutdown seen on this socket
+  // Set by a scenario that provokes bad outcomes on purpose (soak); all false
+  // for the load modes. `send_handshake` and `accept_pending` describe the
+  // slot's role and stay until the scenario changes them; the others last
+  // for one socket.
+  bool send_handshake = true;   // false: connect only, the scenario writes the first line (or none)
+  bool accept_pending = false;  // handshakeComplete{approved:false} is expected, not an error
+  bool approved = false;        // the last handshakeComplete said approved:true
+  bool expect_close = false;    // the server closing the socket (or a socket error) is expected
+  bool half_closing = false;    // FIN after the queued bytes; nothing more is written
   int64_t opened_ns = 0;                 // connect() started
   int64_t session_sent = 0;              // echoes sent on this socket
   int64_t session_answered = 0;          // echoes answered on this socket

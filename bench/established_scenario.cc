@@ -4,7 +4,13 @@
 
 namespace botrelay::bench {
 
-void EstablishedScenario::Start(Worker& worker, int64_t now_ns) { setup_.Begin(worker, now_ns); }
+void EstablishedScenario::Start(Worker& worker, int64_t now_ns) {
+  setup_.Begin(worker, now_ns, ConnectionsToOpen(worker));
+}
+
+size_t EstablishedScenario::ConnectionsToOpen(const Worker& worker) const {
+  return worker.connections().size();
+}
 
 int64_t EstablishedScenario::Tick(Worker& worker, int64_t now_ns) {
   switch (setup_.Poll(worker, now_ns)) {

@@ -4,6 +4,7 @@
 // window when the shared start arrives, and hands every tick after that to
 // the scenario.
 
+#include <cstddef>
 #include <cstdint>
 
 #include "bench/run_clock.h"
@@ -30,6 +31,9 @@ class EstablishedScenario : public Scenario {
   }
   // Every later tick until the run finishes.
   virtual int64_t OnMeasurementTick(Worker& worker, int64_t now_ns) = 0;
+  // How many of the worker's connections (the first ones) the setup opens;
+  // by default all of them.
+  virtual size_t ConnectionsToOpen(const Worker& worker) const;
 
   const ScenarioSettings& settings() const { return settings_; }
   const SetupPhase& setup() const { return setup_; }

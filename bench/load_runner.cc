@@ -57,24 +57,20 @@ ServerSample SampleServer(pid_t pid) {
 
 bool IsLoadMode(const std::string& mode) { return FactoryFor(mode) != nullptr; }
 
-absl::StatusOr<RunReport> RunLoad(const BenchOptions& o, const ServerTarget& server) {
-  const ScenarioFactory factory = FactoryFor(o.mode);
-  if (factory == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown mode ", o.mode));
+absl::Status PrepareGenerator(const BenchOptions& o, uint64_t sockets) {
   if (o.secret_key.empty() || o.salt.empty()) {
     return absl::InvalidArgumentError("--secret-key[-file] and --salt[-file] are required");
   }
-  if (o.mode == "drain" && server.pid <= 0) {
-    return absl::InvalidArgumentError("drain needs the server pid (--ready-file or --server-pid)");
-  }
   // Each connection needs a descriptor; the rest is headroom for the process.
-  const bool slowloris = o.mode == "slowloris";
-  const uint64_t wanted_files =
-      static_cast<uint64_t>(o.connections) + (slowloris ? static_cast<uint64_t>(o.stalled) : 0) + 64;
+  const uint64_t wanted_files = sockets + 64;
   if (RaiseFileLimit(wanted_files) < wanted_files) {
     return absl::ResourceExhaustedError(
         absl::StrCat("RLIMIT_NOFILE cannot be raised to ", wanted_files));
   }
+  return absl::OkStatus();
+}
 
+WorkerSettings WorkerSettingsFor(const BenchOptions& o, const ServerTarget& server) {
   WorkerSettings settings;
   settings.target = server.bot;
   settings.secret_key = o.secret_key;
@@ -86,6 +82,22 @@ absl::StatusOr<RunReport> RunLoad(const BenchOptions& o, const ServerTarget& ser
   settings.connect_concurrency = o.connect_concurrency;
   settings.handshake_timeout_ns = Ns(o.handshake_timeout_s);
   settings.expect_drain = o.mode == "drain";
+  return settings;
+}
+
+absl::StatusOr<RunReport> RunLoad(const BenchOptions& o, const ServerTarget& server) {
+  const ScenarioFactory factory = FactoryFor(o.mode);
+  if (factory == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown mode ", o.mode));
+  if (o.mode == "drain" && server.pid <= 0) {
+    return absl::InvalidArgumentError("drain needs the server pid (--ready-file or --server-pid)");
+  }
+  if (absl::Status prepared = PrepareGenerator(
+          o, static_cast<uint64_t>(o.connections) +
+                 (o.mode == "slowloris" ? static_cast<uint64_t>(o.stalled) : 0));
+      !prepared.ok()) {
+    return prepared;
+  }
+  const WorkerSettings settings = WorkerSettingsFor(o, server);
 
   const int threads = std::max(1, std::min(o.threads, o.connections));
   RunClock clock(threads);

@@ -8,10 +8,15 @@
 #include "bench/bench_options.h"
 #include "bench/run_report.h"
 #include "bench/server_target.h"
+#include "bench/worker.h"
 
 namespace botrelay::bench {
 
 bool IsLoadMode(const std::string& mode);
 absl::StatusOr<RunReport> RunLoad(const BenchOptions& options, const ServerTarget& server);
+// The generator settings the options ask for, aimed at `server`.
+WorkerSettings WorkerSettingsFor(const BenchOptions& options, const ServerTarget& server);
+// Checks the signing secrets and raises the descriptor limit for `sockets`.
+absl::Status PrepareGenerator(const BenchOptions& options, uint64_t sockets);
 
 }  // namespace botrelay::bench

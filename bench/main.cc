@@ -12,6 +12,7 @@
 #include "bench/load_runner.h"
 #include "bench/reference_server.h"
 #include "bench/server_target.h"
+#include "bench/soak_runner.h"
 
 namespace {
 
@@ -60,6 +61,12 @@ int Run(int argc, char** argv) {
   }
   if (o.mode == "reference-server") {
     return RunReferenceServer({o.listen, o.ready_file, o.threads, o.max_lifetime_s});
+  }
+  if (o.mode == "soak") {
+    if (!o.relayd.empty()) return RunSoakCommand(o, std::nullopt);
+    absl::StatusOr<ServerTarget> target = ResolveTarget(o);
+    if (!target.ok()) return Fail(target.status());
+    return RunSoakCommand(o, *target);
   }
   if (!IsLoadMode(o.mode)) return Fail(absl::InvalidArgumentError("unknown mode " + o.mode));
   if (o.connections > o.bots * std::max(1, o.devices_per_bot) && o.devices_per_bot > 0) {

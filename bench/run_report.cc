@@ -10,6 +10,15 @@ namespace {
 
 double Us(int64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
+template <typename T>
+std::string OrNull(const std::optional<T>& value) {
+  return value ? absl::StrCat(*value) : "null";
+}
+
+bool Measures(const RunReport& r, const char* mode) { return r.mode == mode; }
+
+}  // namespace
+
 std::string LatencyJson(const LatencyHistogram& h) {
   return absl::StrFormat(
       R"({"count":%d,"p50_us":%.1f,"p90_us":%.1f,"p99_us":%.1f,"p999_us":%.1f,"max_us":%.1f,"mean_us":%.1f})",
@@ -23,11 +32,6 @@ std::string LatencyText(const LatencyHistogram& h) {
                          Us(h.Percentile(0.999)), Us(h.max()), h.count());
 }
 
-template <typename T>
-std::string OrNull(const std::optional<T>& value) {
-  return value ? absl::StrCat(*value) : "null";
-}
-
 std::string JsonString(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {
@@ -36,10 +40,6 @@ std::string JsonString(const std::string& text) {
   }
   return out + "\"";
 }
-
-bool Measures(const RunReport& r, const char* mode) { return r.mode == mode; }
-
-}  // namespace
 
 double RunReport::throughput() const {
   return window_s > 0 ? static_cast<double>(stats.replies_in_window) / window_s : 0;

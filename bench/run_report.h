@@ -35,6 +35,10 @@ struct RunReport {
 };
 
 void PrintText(const RunReport& report);
+// Shared by the reports of every mode.
+std::string LatencyJson(const LatencyHistogram& histogram);
+std::string LatencyText(const LatencyHistogram& histogram);
+std::string JsonString(const std::string& text);
 std::string ToJson(const RunReport& report);
 
 }  // namespace botrelay::bench

@@ -6,7 +6,7 @@
 
 #include <sys/types.h>
 
-#include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -18,27 +18,12 @@ struct ServerTarget {
   std::string label;  // "relayd", "reference", or the address
   Endpoint bot;
   pid_t pid = 0;      // 0: unknown
+  std::optional<Endpoint> metrics;  // relayd's Prometheus endpoint, when known
 };
 
 // Waits up to `timeout_s` for the file to appear, then parses it.
 absl::StatusOr<ServerTarget> ReadReadyFile(const std::string& path, double timeout_s);
 // Writes `{"bot":"...","pid":N}` atomically (temp file + rename).
 bool WriteReadyFile(const std::string& path, const Endpoint& bot);
-
-// A reference server started as a child process of this one, stopped
-// (SIGTERM, then waited for) when the handle goes away.
-class ReferenceServerProcess {
- public:
-  static absl::StatusOr<std::unique_ptr<ReferenceServerProcess>> Start(int threads);
-  ~ReferenceServerProcess();
-  const ServerTarget& target() const { return target_; }
-
- private:
-  ReferenceServerProcess(pid_t pid, std::string dir, ServerTarget target)
-      : pid_(pid), dir_(std::move(dir)), target_(std::move(target)) {}
-  pid_t pid_;
-  std::string dir_;
-  ServerTarget target_;
-};
 
 }  // namespace botrelay::bench

@@ -4,9 +4,11 @@
 
 namespace botrelay::bench {
 
-void SetupPhase::Begin(Worker& worker, int64_t now_ns) {
+void SetupPhase::Begin(Worker& worker, int64_t now_ns, size_t count) {
   deadline_ns_ = now_ns + timeout_ns_;
-  for (Connection& c : worker.connections()) worker.Open(c);
+  for (size_t i = 0; i < count && i < worker.connections().size(); ++i) {
+    worker.Open(worker.connections()[i]);
+  }
 }
 
 SetupPhase::Step SetupPhase::Poll(Worker& worker, int64_t now_ns) {

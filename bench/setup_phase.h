@@ -3,6 +3,7 @@
 // open every connection, wait until every worker's connections are settled
 // (handshaken or failed), then start the measurement at one shared moment.
 
+#include <cstddef>
 #include <cstdint>
 
 #include "bench/run_clock.h"
@@ -17,7 +18,8 @@ class SetupPhase {
 
   SetupPhase(RunClock& clock, int64_t timeout_ns) : clock_(clock), timeout_ns_(timeout_ns) {}
 
-  void Begin(Worker& worker, int64_t now_ns);
+  // Opens the worker's first `count` connections.
+  void Begin(Worker& worker, int64_t now_ns, size_t count);
   Step Poll(Worker& worker, int64_t now_ns);
   int64_t start_ns() const { return start_ns_; }
   bool timed_out() const { return timed_out_; }

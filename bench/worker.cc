@@ -108,6 +108,7 @@ void Worker::StartQueuedConnects(int64_t now_ns) {
   while (!open_queue_.empty() && in_progress_ < settings_.connect_concurrency) {
     Connection& c = connections_[open_queue_.front()];
     open_queue_.pop_front();
+    if (!c.open_queued) continue;  // closed again before its turn came
     c.open_queued = false;
     ++stats_.connects_started;
     c.opened_ns = now_ns;
@@ -164,8 +165,11 @@ void Worker::FinishConnect(Connection& c, int64_t now_ns) {
   }
   c.state = ConnectionState::kHandshaking;
   loop_.Modify(c.fd, EPOLLIN, Cookie(c));
-  AppendHandshake(c.out, SpeakerOf(c), iso_clock_.Format(WallMs()));
-  QueueFlush(c);
+  if (c.send_handshake) {
+    AppendHandshake(c.out, SpeakerOf(c), iso_clock_.Format(WallMs()));
+    QueueFlush(c);
+  }
+  scenario_.OnConnected(*this, c, now_ns);
 }
 
 void Worker::ReadFrom(Connection& c, int64_t now_ns) {
@@ -173,13 +177,15 @@ void Worker::ReadFrom(Connection& c, int64_t now_ns) {
   for (int round = 0; round < kReadsPerEvent; ++round) {
     const ssize_t n = ::read(c.fd, read_buffer_.data(), read_buffer_.size());
     if (n == 0) {
-      if (!(settings_.expect_drain && c.shutdown_notice)) stats_.AddError("server_closed");
+      if (!c.expect_close && !(settings_.expect_drain && c.shutdown_notice)) {
+        stats_.AddError("server_closed");
+      }
       Teardown(c, now_ns, /*lost=*/true);
       return;
     }
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) return;
-      stats_.AddError(std::string("read:") + strerrorname_np(errno));
+      if (!c.expect_close) stats_.AddError(std::string("read:") + strerrorname_np(errno));
       Teardown(c, now_ns, /*lost=*/true);
       return;
     }
@@ -234,7 +240,8 @@ void Worker::HandleHandshakeComplete(Connection& c, std::string_view json, int64
     stats_.AddError("unexpected_handshake_complete");
     return;
   }
-  if (FindBool(json, "approved") != true) {
+  c.approved = FindBool(json, "approved") == true;
+  if (!c.approved && !c.accept_pending) {
     // Replies need an approved device: see `relaybench approve-db`.
     stats_.AddError("handshake_not_approved");
     Teardown(c, now_ns, /*lost=*/true);
@@ -256,6 +263,7 @@ void Worker::HandleReply(Connection& c, std::string_view tail, int64_t now_ns) {
     return;
   }
   const std::string_view text(decoded_);
+  if (scenario_.TakeReply(*this, c, text, now_ns)) return;
   int connection = -1;
   uint64_t seq = 0;
   if (!text.starts_with(kEchoReplyPrefix) ||
@@ -286,6 +294,7 @@ void Worker::HandleReply(Connection& c, std::string_view tail, int64_t now_ns) {
 }
 
 void Worker::HandlePing(Connection& c, std::string_view json, int64_t now_ns) {
+  if (c.half_closing) return;  // this side has said its last word
   const std::string_view server_timestamp = FindString(json, "server_timestamp").value_or("");
   AppendPong(c.out, SpeakerOf(c), server_timestamp, iso_clock_.Format(WallMs()), StampFor(c));
   QueueFlush(c);
@@ -294,6 +303,7 @@ void Worker::HandlePing(Connection& c, std::string_view json, int64_t now_ns) {
 
 void Worker::HandleError(Connection& c, std::string_view json) {
   const std::string_view code = FindString(json, "code").value_or("?");
+  if (scenario_.TakeServerError(*this, c, code, MonotonicNs())) return;
   if (settings_.expect_drain && code == "shutting_down") {
     ++c.shutting_down_refusals;
     ++stats_.shutting_down_refusals;
@@ -314,15 +324,54 @@ void Worker::SendEcho(Connection& c, int64_t intended_ns, int64_t now_ns) {
     text_.append(settings_.payload_bytes, 'x');
   }
   const int room = static_cast<int>(seq % static_cast<uint64_t>(settings_.rooms_per_connection));
-  room_.assign("bench-room-");
-  room_ += std::to_string(room);
-  channel_.assign(std::to_string(int64_t{c.index} * settings_.rooms_per_connection + room + 1));
-  AppendChatMessage(c.out, SpeakerOf(c), room_, channel_, seq, text_, iso_clock_.Format(WallMs()),
-                    StampFor(c));
-  QueueFlush(c);
+  SendChat(c, text_, room, seq);
   ++c.session_sent;
   ++stats_.requests_sent;
   if (now_ns > intended_ns) stats_.send_lag.Record(now_ns - intended_ns);
+}
+
+std::string_view Worker::SendChat(Connection& c, std::string_view text, int room, uint64_t log_id,
+                                  bool forge_signature) {
+  room_.assign("bench-room-");
+  room_ += std::to_string(room);
+  channel_.assign(std::to_string(int64_t{c.index} * settings_.rooms_per_connection + room + 1));
+  AuthStamp stamp = StampFor(c);
+  Signature forged;
+  if (forge_signature) {
+    // Still 64 hex digits, so only the HMAC comparison can refuse it.
+    forged = *stamp.signature;
+    forged[0] = forged[0] == '0' ? '1' : '0';
+    stamp.signature = &forged;
+  }
+  const size_t start = c.out.size();
+  AppendChatMessage(c.out, SpeakerOf(c), room_, channel_, log_id, text, iso_clock_.Format(WallMs()),
+                    stamp);
+  QueueFlush(c);
+  return std::string_view(c.out).substr(start);
+}
+
+void Worker::SendRaw(Connection& c, std::string_view bytes) {
+  c.out.append(bytes);
+  QueueFlush(c);
+}
+
+void Worker::HalfClose(Connection& c) {
+  c.half_closing = true;
+  c.expect_close = true;
+  QueueFlush(c);
+}
+
+void Worker::Reset(Connection& c) {
+  if (c.fd >= 0) {
+    const linger abort_on_close{1, 0};
+    ::setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+  }
+  Teardown(c, MonotonicNs(), /*lost=*/false);
+}
+
+void Worker::Assume(Connection& c, Identity identity) {
+  c.identity = std::move(identity);
+  c.signature = CachedSignature();  // it was cached for the previous identity
 }
 
 Speaker Worker::SpeakerOf(const Connection& c) const {
@@ -355,7 +404,7 @@ void Worker::Flush(Connection& c) {
     const ssize_t n = ::send(c.fd, c.out.data() + c.out_offset, c.out.size() - c.out_offset,
                              MSG_NOSIGNAL);
     if (n < 0 && errno != EAGAIN && errno != EINTR) {
-      stats_.AddError(std::string("write:") + strerrorname_np(errno));
+      if (!c.expect_close) stats_.AddError(std::string("write:") + strerrorname_np(errno));
       Teardown(c, MonotonicNs(), /*lost=*/true);
       return;
     }
@@ -365,6 +414,7 @@ void Worker::Flush(Connection& c) {
   if (done) {
     c.out.clear();
     c.out_offset = 0;
+    if (c.half_closing) ::shutdown(c.fd, SHUT_WR);
   }
   if (done == c.watching_writable) {  // writability interest must change
     c.watching_writable = !done;
@@ -388,12 +438,16 @@ void Worker::Teardown(Connection& c, int64_t now_ns, bool lost) {
   const int64_t missing = c.requests.Abandon() - c.shutting_down_refusals;
   stats_.AddError("missing_reply", missing);
   c.state = ConnectionState::kDisconnected;
+  c.open_queued = false;
   ++c.generation;
   c.partial.clear();
   c.out.clear();
   c.out_offset = 0;
   c.watching_writable = false;
   c.shutdown_notice = false;
+  c.approved = false;
+  c.expect_close = false;
+  c.half_closing = false;
   c.session_sent = 0;
   c.session_answered = 0;
   c.shutting_down_refusals = 0;

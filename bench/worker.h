@@ -56,6 +56,20 @@ class Worker {
   // Queues one echo request, timed from `intended_ns` (the open loop's
   // schedule, or now).
   void SendEcho(Connection& connection, int64_t intended_ns, int64_t now_ns);
+  // Queues one signed chat `message` carrying `text` in room `room` of the
+  // connection. A forged signature is well-formed but wrong. Returns the
+  // frame as queued (valid until the connection's next write).
+  std::string_view SendChat(Connection& connection, std::string_view text, int room,
+                            uint64_t log_id, bool forge_signature = false);
+  // Queues bytes as they are.
+  void SendRaw(Connection& connection, std::string_view bytes);
+  // Sends FIN once the queued bytes are written; the server's close is then expected.
+  void HalfClose(Connection& connection);
+  // Closes at once with an RST (SO_LINGER 0), as a phone losing its network
+  // might; outstanding requests count as missing, like Close.
+  void Reset(Connection& connection);
+  // Makes the connection speak as `identity` from its next socket on.
+  void Assume(Connection& connection, Identity identity);
   // Replies and handshakes completing inside [start, end) count towards rates.
   void SetWindow(int64_t start_ns, int64_t end_ns);
 

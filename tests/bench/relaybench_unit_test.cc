@@ -8,7 +8,9 @@
 
 #include "bench/auth_signer.h"
 #include "bench/latency_histogram.h"
+#include "bench/metrics_scrape.h"
 #include "bench/request_window.h"
+#include "bench/soak_reconciliation.h"
 #include "bench/wire.h"
 #include "dataplane/auth/auth_verifier.h"
 #include "dataplane/protocol/base64.h"
@@ -193,6 +195,63 @@ TEST(RequestWindowTest, ClassifiesEveryReply) {
   EXPECT_EQ(window.outstanding(), 0);
   EXPECT_EQ(window.Resolve(150, &sent), RequestWindow::Match::kDuplicate);
   EXPECT_EQ(window.Add(7), 400u);
+}
+
+TEST(MetricsScrapeTest, ParsesPrometheusText) {
+  const MetricSamples samples = ParsePrometheusText(
+      "# HELP botrelay_replays_total chat frames refused as repeats\n"
+      "# TYPE botrelay_replays_total counter\n"
+      "botrelay_replays_total 7\n"
+      "\n"
+      "botrelay_errors_sent_total{code=\"invalid_json\"} 3\n"
+      "botrelay_ping_rtt_seconds_bucket{le=\"0.005\"} 12\n"
+      "process_resident_memory_bytes 1.5e+07\n");
+  EXPECT_EQ(samples.size(), 4u);
+  EXPECT_EQ(SampleOf(samples, "botrelay_replays_total"), 7);
+  EXPECT_EQ(SampleOf(samples, "botrelay_errors_sent_total{code=\"invalid_json\"}"), 3);
+  EXPECT_EQ(SampleOf(samples, "botrelay_ping_rtt_seconds_bucket{le=\"0.005\"}"), 12);
+  EXPECT_EQ(SampleOf(samples, "process_resident_memory_bytes"), 1.5e7);
+  EXPECT_EQ(SampleOf(samples, "absent_total"), 0);
+}
+
+const ReconciliationCheck* FindCheck(const std::vector<ReconciliationCheck>& checks,
+                                     const std::string& series) {
+  for (const ReconciliationCheck& c : checks) {
+    if (c.series == series) return &c;
+  }
+  return nullptr;
+}
+
+TEST(SoakReconciliationTest, ComparesTheChangeOfRelaydCountersWithTheSoakCounts) {
+  SoakTally tally;
+  SoakTally::Add(tally.bad_sent[static_cast<int>(BadInput::kMalformedJson)], 3);
+  SoakTally::Add(tally.bad_sent[static_cast<int>(BadInput::kGarbage)], 2);
+  SoakTally::Add(tally.echo_answered, 10);
+  SoakTally::Add(tally.echo_abandoned, 2);
+  tally.AddRefusal("rate_limited");
+  const MetricSamples before = {{"botrelay_errors_sent_total{code=\"invalid_json\"}", 5},
+                                {"botrelay_messages_accepted_total", 100}};
+  MetricSamples after = {{"botrelay_errors_sent_total{code=\"invalid_json\"}", 8},
+                         {"botrelay_errors_sent_total{code=\"rate_limited\"}", 1},
+                         {"botrelay_messages_in_total{event=\"invalid\"}", 5},
+                         {"botrelay_messages_accepted_total", 111},
+                         {"botrelay_messages_answered_total", 11}};
+  std::vector<ReconciliationCheck> checks = Reconcile({tally, 0}, before, after);
+  ASSERT_NE(FindCheck(checks, "botrelay_errors_sent_total{code=\"invalid_json\"}"), nullptr);
+  EXPECT_TRUE(FindCheck(checks, "botrelay_errors_sent_total{code=\"invalid_json\"}")->ok());
+  EXPECT_TRUE(FindCheck(checks, "botrelay_messages_in_total{event=\"invalid\"}")->ok());
+  // 11 accepted, 10 answered to the soak: one more than it answered, within the 2 abandoned.
+  EXPECT_TRUE(FindCheck(checks, "botrelay_messages_accepted_total")->ok());
+  EXPECT_TRUE(FindCheck(checks, "botrelay_messages_answered_total")->ok());
+  // An error code the soak does not provoke matches the refusals it saw.
+  EXPECT_TRUE(FindCheck(checks, "botrelay_errors_sent_total{code=<any other>}")->ok());
+
+  after["botrelay_errors_sent_total{code=\"invalid_json\"}"] = 9;  // one more than was sent
+  after["botrelay_messages_accepted_total"] = 113;                 // 3 unanswered, 2 abandoned
+  checks = Reconcile({tally, 0}, before, after);
+  EXPECT_FALSE(FindCheck(checks, "botrelay_errors_sent_total{code=\"invalid_json\"}")->ok());
+  EXPECT_FALSE(FindCheck(checks, "botrelay_messages_accepted_total")->ok());
+  EXPECT_FALSE(FindCheck(checks, "botrelay_messages_answered_total")->ok());
 }
 
 }  // namespace

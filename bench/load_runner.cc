@@ -91,9 +91,9 @@ absl::StatusOr<RunReport> RunLoad(const BenchOptions& o, const ServerTarget& ser
   if (o.mode == "drain" && server.pid <= 0) {
     return absl::InvalidArgumentError("drain needs the server pid (--ready-file or --server-pid)");
   }
+  const bool slowloris = o.mode == "slowloris";
   if (absl::Status prepared = PrepareGenerator(
-          o, static_cast<uint64_t>(o.connections) +
-                 (o.mode == "slowloris" ? static_cast<uint64_t>(o.stalled) : 0));
+          o, static_cast<uint64_t>(o.connections) + (slowloris ? static_cast<uint64_t>(o.stalled) : 0));
       !prepared.ok()) {
     return prepared;
   }

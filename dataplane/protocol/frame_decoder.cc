@@ -38,19 +38,23 @@ bool Find(const dom::object& object, std::string_view key, dom::element& value) 
 // object::at_key walks the object from its start on every call, so reading a
 // dozen fields that way walks it a dozen times (it was the decoder's largest
 // cost). As with at_key, the first of duplicate keys wins; keys[i] must be
-// distinct.
+// distinct and not empty, and are best listed in the order phones send them.
 template <size_t N>
 class Members {
  public:
   Members(const dom::object& object, const std::array<std::string_view, N>& keys) {
+    size_t expected = 0;  // the key after the last one found: usually the next field
     for (const dom::key_value_pair field : object) {
-      for (size_t i = 0; i < N; ++i) {
-        // Comparing sizes first rejects almost every key without a memcmp.
-        if (field.key.size() == keys[i].size() && field.key == keys[i]) {
+      for (size_t n = 0; n < N; ++n) {
+        const size_t i = expected + n < N ? expected + n : expected + n - N;
+        // Size and first byte reject almost every other key without a memcmp.
+        if (field.key.size() == keys[i].size() && field.key[0] == keys[i][0] &&
+            field.key == keys[i]) {
           if (!found_[i]) {
             found_[i] = true;
             values_[i] = field.value;
           }
+          expected = i + 1 < N ? i + 1 : 0;
           break;
         }
       }
@@ -165,13 +169,14 @@ std::string_view StringOrNumberText(const dom::element& value, NumberTextBuffer&
   return {buffer, static_cast<size_t>(written.ptr - buffer)};
 }
 
+// In the order the bridge script writes them.
 enum AuthKey : size_t {
   kAuthClientType, kAuthBotName, kAuthDeviceUuid, kAuthDeviceId, kAuthMacAddress,
-  kAuthIpAddress, kAuthVersion, kAuthSignature, kAuthTimestamp, kAuthKeyCount
+  kAuthIpAddress, kAuthTimestamp, kAuthVersion, kAuthSignature, kAuthKeyCount
 };
 constexpr std::array<std::string_view, kAuthKeyCount> kAuthKeys = {
-    "clientType", "botName", "deviceUUID", "deviceID", "macAddress",
-    "ipAddress",  "version", "signature",  "timestamp"};
+    "clientType", "botName",   "deviceUUID", "deviceID", "macAddress",
+    "ipAddress",  "timestamp", "version",    "signature"};
 
 // `value` is the data object's `auth` member, if it has one.
 void ReadAuth(bool has_auth, const dom::element& value, AuthBlock& auth) {
@@ -217,16 +222,19 @@ DecodeResult DecodeHandshake(const dom::object& fields, bool envelope, Handshake
   return DecodeResult::Ok();
 }
 
-// The members of a chat message's `data` (`message` and `analyze` alike).
+// The members of a chat message's `data` (`message` and `analyze` alike):
+// the snake_case ones in the order v3.3 phones send a `message`, then the
+// rest.
 enum ChatKey : size_t {
-  kChatRoom, kChatChannelId, kChatChannelIdCamel, kChatSender, kChatTimestamp, kChatLogId,
-  kChatLogIdCamel, kChatUserHash, kChatUserHashCamel, kChatIsGroupChat, kChatIsGroupChatCamel,
-  kChatIsMention, kChatIsMentionCamel, kChatAuth, kChatContentEncoding, kChatText, kChatKeyCount
+  kChatRoom, kChatChannelId, kChatContentEncoding, kChatTimestamp, kChatSender,
+  kChatIsGroupChat, kChatLogId, kChatUserHash, kChatIsMention, kChatAuth, kChatText,
+  kChatChannelIdCamel, kChatLogIdCamel, kChatUserHashCamel, kChatIsGroupChatCamel,
+  kChatIsMentionCamel, kChatKeyCount
 };
 constexpr std::array<std::string_view, kChatKeyCount> kChatKeys = {
-    "room",          "channel_id",  "channelId",  "sender",           "timestamp", "log_id",
-    "logId",         "user_hash",   "userHash",   "is_group_chat",    "isGroupChat",
-    "is_mention",    "isMention",   "auth",       "content_encoding", "text"};
+    "room",        "channel_id", "content_encoding", "timestamp", "sender",      "is_group_chat",
+    "log_id",      "user_hash",  "is_mention",       "auth",      "text",        "channelId",
+    "logId",       "userHash",   "isGroupChat",      "isMention"};
 using ChatMembers = Members<kChatKeyCount>;
 
 // Reads the fields shared by `message` and `analyze`; the text is handled by

@@ -374,6 +374,9 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
     std::set<const DeviceKey*, DeviceKeyLess> history_keys;
     std::set<const DeviceKey*, DeviceKeyLess> ping_keys;
     const std::vector<bool> superseded = SupersededHandshakes(batch);
+    // Ping rows go in last, several per statement; no other write in a
+    // batch touches ping_history, so this keeps their effect.
+    std::vector<const PingSample*> pings;
     auto write_one = [&](const QueuedWrite& item, bool superseded_handshake) -> absl::Status {
       if (const auto* handshake = std::get_if<HandshakeWrite>(&item)) {
         if (superseded_handshake) return absl::OkStatus();
@@ -385,12 +388,14 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
       }
       const PingSample& sample = std::get<PingSample>(item);
       ping_keys.insert(&sample.key);
-      return tables_->InsertPing(sample);
+      pings.push_back(&sample);
+      return absl::OkStatus();
     };
     return RunInTransaction(*connection_, [&]() -> absl::Status {
       for (size_t i = 0; i < batch.size(); ++i) {
         if (absl::Status s = write_one(batch[i], superseded[i]); !s.ok()) return s;
       }
+      if (absl::Status s = tables_->InsertPings(pings); !s.ok()) return s;
       for (const DeviceKey* key : history_keys) {
         if (absl::Status s = tables_->PruneHistory(*key, settings_.history_retention_per_device);
             !s.ok()) {

@@ -56,6 +56,11 @@ class AuthVerifier {
   const AuthSettings& settings() const { return settings_; }
 
  private:
+  // The raw HMAC of the signed string that Sign formats as hex.
+  Sha256Digest Digest(std::string_view client_type, std::string_view bot_name,
+                      std::string_view device_uuid, std::string_view mac_address,
+                      std::string_view ip_address, int64_t timestamp_ms);
+
   AuthSettings settings_;
   HmacSha256 hmac_;
   std::string scratch_;

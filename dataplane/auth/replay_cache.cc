@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
 
 namespace botrelay::auth {
 namespace {
@@ -29,8 +30,12 @@ ReplayCache::ReplayCache(size_t capacity)
 uint64_t ReplayCache::KeyFor(std::string_view signature, std::string_view content) {
   // absl::Hash folds in each string's length, so (signature, content) pairs
   // cannot collide by shifting bytes from one field to the other; its
-  // per-process seed keeps keys unpredictable to a sender.
-  return absl::HashOf(signature, content);
+  // per-process seed keeps keys unpredictable to a sender. Debian's Abseil
+  // has no absl::Hash overload for std::string_view: given one, it falls
+  // back to std::hash (an unseeded hash, mixed with the seed only
+  // afterwards, so collisions are seed-independent) and is slower too.
+  return absl::HashOf(absl::string_view(signature.data(), signature.size()),
+                      absl::string_view(content.data(), content.size()));
 }
 
 bool ReplayCache::SeenOrInsert(uint64_t key, int64_t now_ms, int64_t expires_at_ms) {

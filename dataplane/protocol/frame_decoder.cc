@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -33,12 +34,57 @@ bool Find(const dom::object& object, std::string_view key, dom::element& value) 
   return object.at_key(key).get(value) == simdjson::SUCCESS && !value.is_null();
 }
 
-// Chat fields are snake_case in `message`, camelCase in `analyze` and in the
-// v3.3.0+ side branch's `message`; either spelling is accepted everywhere.
-bool FindEither(const dom::object& object, std::string_view snake, std::string_view camel,
-                dom::element& value) {
-  return Find(object, snake, value) || Find(object, camel, value);
-}
+// Several members of one object, found in a single walk over it.
+// object::at_key walks the object from its start on every call, so reading a
+// dozen fields that way walks it a dozen times (it was the decoder's largest
+// cost). As with at_key, the first of duplicate keys wins; keys[i] must be
+// distinct and not empty, and are best listed in the order phones send them.
+template <size_t N>
+class Members {
+ public:
+  Members(const dom::object& object, const std::array<std::string_view, N>& keys) {
+    size_t expected = 0;  // the key after the last one found: usually the next field
+    for (const dom::key_value_pair field : object) {
+      for (size_t n = 0; n < N; ++n) {
+        const size_t i = expected + n < N ? expected + n : expected + n - N;
+        // Size and first byte reject almost every other key without a memcmp.
+        if (field.key.size() == keys[i].size() && field.key[0] == keys[i][0] &&
+            field.key == keys[i]) {
+          if (!found_[i]) {
+            found_[i] = true;
+            values_[i] = field.value;
+          }
+          expected = i + 1 < N ? i + 1 : 0;
+          break;
+        }
+      }
+    }
+  }
+
+  // The value of keys[i] when present and not null, like Find.
+  bool Find(size_t i, dom::element& value) const {
+    if (!found_[i] || values_[i].is_null()) return false;
+    value = values_[i];
+    return true;
+  }
+  // keys[snake], or keys[camel] when that is absent or null. Chat fields are
+  // snake_case in `message`, camelCase in `analyze` and in the v3.3.0+ side
+  // branch's `message`; either spelling is accepted everywhere.
+  bool FindEither(size_t snake, size_t camel, dom::element& value) const {
+    return Find(snake, value) || Find(camel, value);
+  }
+  // keys[i] as a string; empty when absent, null or not a string.
+  std::string_view String(size_t i) const {
+    std::string_view text;
+    return found_[i] && values_[i].get_string().get(text) == simdjson::SUCCESS
+               ? text
+               : std::string_view{};
+  }
+
+ private:
+  std::array<dom::element, N> values_{};
+  std::array<bool, N> found_{};
+};
 
 std::string_view StringOrEmpty(const dom::element& value) {
   std::string_view text;
@@ -64,10 +110,11 @@ bool BoolOrFalse(const dom::element& value) {
 }
 
 // Any JSON number as a double; 0 for anything else.
-double NumberOrZero(const dom::object& object, std::string_view key) {
+template <size_t N>
+double NumberOrZero(const Members<N>& members, size_t key) {
   dom::element value;
   double number = 0;
-  if (Find(object, key, value) && value.get_double().get(number) == simdjson::SUCCESS) {
+  if (members.Find(key, value) && value.get_double().get(number) == simdjson::SUCCESS) {
     return number;
   }
   return 0;
@@ -93,10 +140,11 @@ bool IntegralNumber(const dom::element& value, int64_t& out) {
   return true;
 }
 
-int64_t IntegerOrZero(const dom::object& object, std::string_view key) {
+template <size_t N>
+int64_t IntegerOrZero(const Members<N>& members, size_t key) {
   dom::element value;
   int64_t number = 0;
-  return Find(object, key, value) && IntegralNumber(value, number) ? number : 0;
+  return members.Find(key, value) && IntegralNumber(value, number) ? number : 0;
 }
 
 // A string's contents, or a number's decimal text formatted into `buffer`
@@ -121,20 +169,32 @@ std::string_view StringOrNumberText(const dom::element& value, NumberTextBuffer&
   return {buffer, static_cast<size_t>(written.ptr - buffer)};
 }
 
-void ReadAuth(const dom::object& data, AuthBlock& auth) {
-  dom::element value;
+// In the order the bridge script writes them.
+enum AuthKey : size_t {
+  kAuthClientType, kAuthBotName, kAuthDeviceUuid, kAuthDeviceId, kAuthMacAddress,
+  kAuthIpAddress, kAuthTimestamp, kAuthVersion, kAuthSignature, kAuthKeyCount
+};
+constexpr std::array<std::string_view, kAuthKeyCount> kAuthKeys = {
+    "clientType", "botName",   "deviceUUID", "deviceID", "macAddress",
+    "ipAddress",  "timestamp", "version",    "signature"};
+
+// `value` is the data object's `auth` member, if it has one.
+void ReadAuth(bool has_auth, const dom::element& value, AuthBlock& auth) {
   dom::object object;
-  if (!Find(data, "auth", value) || value.get_object().get(object) != simdjson::SUCCESS) return;
+  if (!has_auth || value.get_object().get(object) != simdjson::SUCCESS) return;
+  const Members<kAuthKeyCount> fields(object, kAuthKeys);
   auth.present = true;
-  auth.client_type = StringOrEmpty(object, "clientType");
-  auth.bot_name = StringOrEmpty(object, "botName");
-  auth.device_uuid = StringOrEmpty(object, "deviceUUID");
-  auth.device_id = StringOrEmpty(object, "deviceID");
-  auth.mac_address = StringOrEmpty(object, "macAddress");
-  auth.ip_address = StringOrEmpty(object, "ipAddress");
-  auth.version = StringOrEmpty(object, "version");
-  auth.signature = StringOrEmpty(object, "signature");
-  auth.has_timestamp = Find(object, "timestamp", value) && IntegralNumber(value, auth.timestamp_ms);
+  auth.client_type = fields.String(kAuthClientType);
+  auth.bot_name = fields.String(kAuthBotName);
+  auth.device_uuid = fields.String(kAuthDeviceUuid);
+  auth.device_id = fields.String(kAuthDeviceId);
+  auth.mac_address = fields.String(kAuthMacAddress);
+  auth.ip_address = fields.String(kAuthIpAddress);
+  auth.version = fields.String(kAuthVersion);
+  auth.signature = fields.String(kAuthSignature);
+  dom::element timestamp;
+  auth.has_timestamp =
+      fields.Find(kAuthTimestamp, timestamp) && IntegralNumber(timestamp, auth.timestamp_ms);
 }
 
 DecodeResult DecodeHandshake(const dom::object& fields, bool envelope, HandshakeFrame& out) {
@@ -162,24 +222,43 @@ DecodeResult DecodeHandshake(const dom::object& fields, bool envelope, Handshake
   return DecodeResult::Ok();
 }
 
+// The members of a chat message's `data` (`message` and `analyze` alike):
+// the snake_case ones in the order v3.3 phones send a `message`, then the
+// rest.
+enum ChatKey : size_t {
+  kChatRoom, kChatChannelId, kChatContentEncoding, kChatTimestamp, kChatSender,
+  kChatIsGroupChat, kChatLogId, kChatUserHash, kChatIsMention, kChatAuth, kChatText,
+  kChatChannelIdCamel, kChatLogIdCamel, kChatUserHashCamel, kChatIsGroupChatCamel,
+  kChatIsMentionCamel, kChatKeyCount
+};
+constexpr std::array<std::string_view, kChatKeyCount> kChatKeys = {
+    "room",        "channel_id", "content_encoding", "timestamp", "sender",      "is_group_chat",
+    "log_id",      "user_hash",  "is_mention",       "auth",      "text",        "channelId",
+    "logId",       "userHash",   "isGroupChat",      "isMention"};
+using ChatMembers = Members<kChatKeyCount>;
+
 // Reads the fields shared by `message` and `analyze`; the text is handled by
 // the caller.
-DecodeResult ReadChatFields(const dom::object& data, NumberTextBuffer& channel_id_buffer,
+DecodeResult ReadChatFields(const ChatMembers& data, NumberTextBuffer& channel_id_buffer,
                             ChatFrame& out) {
-  out.room = StringOrEmpty(data, "room");
+  out.room = data.String(kChatRoom);
   if (out.room.empty())
     return DecodeResult::Error(ErrorCode::kMissingField, "room missing or empty");
   dom::element value;
-  if (FindEither(data, "channel_id", "channelId", value)) {
+  if (data.FindEither(kChatChannelId, kChatChannelIdCamel, value)) {
     out.channel_id = StringOrNumberText(value, channel_id_buffer);
   }
-  out.sender = StringOrEmpty(data, "sender");
-  out.timestamp = StringOrEmpty(data, "timestamp");
-  if (FindEither(data, "log_id", "logId", value)) out.log_id = StringOrEmpty(value);
-  if (FindEither(data, "user_hash", "userHash", value)) out.user_hash = StringOrEmpty(value);
-  out.is_group_chat = FindEither(data, "is_group_chat", "isGroupChat", value) && BoolOrFalse(value);
-  out.is_mention = FindEither(data, "is_mention", "isMention", value) && BoolOrFalse(value);
-  ReadAuth(data, out.auth);
+  out.sender = data.String(kChatSender);
+  out.timestamp = data.String(kChatTimestamp);
+  if (data.FindEither(kChatLogId, kChatLogIdCamel, value)) out.log_id = StringOrEmpty(value);
+  if (data.FindEither(kChatUserHash, kChatUserHashCamel, value)) {
+    out.user_hash = StringOrEmpty(value);
+  }
+  out.is_group_chat =
+      data.FindEither(kChatIsGroupChat, kChatIsGroupChatCamel, value) && BoolOrFalse(value);
+  out.is_mention = data.FindEither(kChatIsMention, kChatIsMentionCamel, value) && BoolOrFalse(value);
+  const bool has_auth = data.Find(kChatAuth, value);
+  ReadAuth(has_auth, value, out.auth);
   return DecodeResult::Ok();
 }
 
@@ -192,24 +271,37 @@ DecodeResult CheckTextLength(std::string_view text) {
   return DecodeResult::Ok();
 }
 
-void ReadPingReply(const dom::object& data, NumberTextBuffer& timestamp_buffer,
+enum PingKey : size_t { kPingServerTimestamp, kPingMonitoring, kPingAuth, kPingKeyCount };
+constexpr std::array<std::string_view, kPingKeyCount> kPingKeys = {"server_timestamp",
+                                                                   "monitoring", "auth"};
+enum MonitoringKey : size_t {
+  kTotalMemory, kMemoryUsage, kMemoryPercent, kMessageQueueSize, kActiveRooms, kMonitoringKeyCount
+};
+constexpr std::array<std::string_view, kMonitoringKeyCount> kMonitoringKeys = {
+    "total_memory", "memory_usage", "memory_percent", "message_queue_size", "active_rooms"};
+
+void ReadPingReply(const dom::object& object, NumberTextBuffer& timestamp_buffer,
                    PingReplyFrame& out) {
+  const Members<kPingKeyCount> data(object, kPingKeys);
   dom::element value;
-  if (Find(data, "server_timestamp", value)) {
+  if (data.Find(kPingServerTimestamp, value)) {
     out.server_timestamp = StringOrNumberText(value, timestamp_buffer);
   }
-  dom::object monitoring;
-  if (Find(data, "monitoring", value) && value.get_object().get(monitoring) == simdjson::SUCCESS) {
+  dom::object monitoring_object;
+  if (data.Find(kPingMonitoring, value) &&
+      value.get_object().get(monitoring_object) == simdjson::SUCCESS) {
+    const Members<kMonitoringKeyCount> monitoring(monitoring_object, kMonitoringKeys);
     out.has_monitoring = true;
     // Absent or non-numeric members keep their zero defaults: `monitoring`
     // is `{}` when the phone fails to collect it.
-    out.total_memory_mb = NumberOrZero(monitoring, "total_memory");
-    out.memory_usage_mb = NumberOrZero(monitoring, "memory_usage");
-    out.memory_percent = NumberOrZero(monitoring, "memory_percent");
-    out.message_queue_size = IntegerOrZero(monitoring, "message_queue_size");
-    out.active_rooms = IntegerOrZero(monitoring, "active_rooms");
+    out.total_memory_mb = NumberOrZero(monitoring, kTotalMemory);
+    out.memory_usage_mb = NumberOrZero(monitoring, kMemoryUsage);
+    out.memory_percent = NumberOrZero(monitoring, kMemoryPercent);
+    out.message_queue_size = IntegerOrZero(monitoring, kMessageQueueSize);
+    out.active_rooms = IntegerOrZero(monitoring, kActiveRooms);
   }
-  ReadAuth(data, out.auth);
+  const bool has_auth = data.Find(kPingAuth, value);
+  ReadAuth(has_auth, value, out.auth);
 }
 
 }  // namespace
@@ -224,10 +316,11 @@ struct FrameDecoder::Impl {
   NumberTextBuffer server_timestamp_text;
 };
 
-DecodeResult FrameDecoder::Impl::DecodeMessage(const dom::object& data, std::string_view tail,
+DecodeResult FrameDecoder::Impl::DecodeMessage(const dom::object& object, std::string_view tail,
                                                ChatFrame& out) {
+  const ChatMembers data(object, kChatKeys);
   if (DecodeResult fields = ReadChatFields(data, channel_id_text, out); !fields.ok) return fields;
-  if (StringOrEmpty(data, "content_encoding") == "base64") {
+  if (data.String(kChatContentEncoding) == "base64") {
     text.clear();
     if (!Base64Decode(tail, text)) {
       return DecodeResult::Error(ErrorCode::kInvalidPayload, "tail is not valid base64");
@@ -243,10 +336,11 @@ DecodeResult FrameDecoder::Impl::DecodeMessage(const dom::object& data, std::str
   return CheckTextLength(out.text);
 }
 
-DecodeResult FrameDecoder::Impl::DecodeAnalyze(const dom::object& data, ChatFrame& out) {
+DecodeResult FrameDecoder::Impl::DecodeAnalyze(const dom::object& object, ChatFrame& out) {
+  const ChatMembers data(object, kChatKeys);
   if (DecodeResult fields = ReadChatFields(data, channel_id_text, out); !fields.ok) return fields;
   dom::element value;
-  if (!Find(data, "text", value) || value.get_string().get(out.text) != simdjson::SUCCESS) {
+  if (!data.Find(kChatText, value) || value.get_string().get(out.text) != simdjson::SUCCESS) {
     return DecodeResult::Error(ErrorCode::kMissingField, "text missing or not a string");
   }
   return CheckTextLength(out.text);

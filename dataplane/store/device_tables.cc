@@ -11,6 +11,38 @@ constexpr char kInsertDevice[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
     " ON CONFLICT (bot_name, device_id) DO UPDATE SET ";
 
+constexpr char kInsertPingColumns[] =
+    "INSERT INTO ping_history (bot_name, device_id, at_ms, rtt_ms, total_memory_mb,"
+    " memory_usage_mb, memory_percent, message_queue_size, active_rooms) VALUES ";
+constexpr int kPingColumns = 9;
+constexpr size_t kPingRowsPerInsert = 32;
+
+// "(?1, ..., ?9), (?10, ..., ?18), ..." for `rows` rows.
+std::string PingRowPlaceholders(size_t rows) {
+  std::string sql;
+  for (size_t row = 0; row < rows; ++row) {
+    sql += row == 0 ? "(" : ", (";
+    for (int column = 1; column <= kPingColumns; ++column) {
+      absl::StrAppend(&sql, column == 1 ? "?" : ", ?", row * kPingColumns + column);
+    }
+    sql += ")";
+  }
+  return sql;
+}
+
+// Binds one sample as the row whose first parameter is `first`.
+void BindPing(SqliteStatement& statement, int first, const PingSample& sample) {
+  statement.Bind(first, sample.key.bot_name);
+  statement.Bind(first + 1, sample.key.device_id);
+  statement.Bind(first + 2, sample.at_ms);
+  statement.Bind(first + 3, sample.rtt_ms);
+  statement.Bind(first + 4, sample.total_memory_mb);
+  statement.Bind(first + 5, sample.memory_usage_mb);
+  statement.Bind(first + 6, sample.memory_percent);
+  statement.Bind(first + 7, sample.message_queue_size);
+  statement.Bind(first + 8, sample.active_rooms);
+}
+
 std::string_view StatusText(std::optional<DeviceStatus> status) {
   return status ? DeviceStatusName(*status) : std::string_view();
 }
@@ -82,10 +114,9 @@ absl::StatusOr<std::unique_ptr<DeviceTables>> DeviceTables::Prepare(SqliteConnec
       {&tables->insert_history_,
        "INSERT INTO device_history (bot_name, device_id, at_ms, actor, action, old_status,"
        " new_status, reason) VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(?6, ''), NULLIF(?7, ''), ?8)"},
-      {&tables->insert_ping_,
-       "INSERT INTO ping_history (bot_name, device_id, at_ms, rtt_ms, total_memory_mb,"
-       " memory_usage_mb, memory_percent, message_queue_size, active_rooms)"
-       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+      {&tables->insert_ping_, absl::StrCat(kInsertPingColumns, PingRowPlaceholders(1))},
+      {&tables->insert_pings_,
+       absl::StrCat(kInsertPingColumns, PingRowPlaceholders(kPingRowsPerInsert))},
       // Walks the (bot_name, device_id, at_ms) index newest first and deletes
       // everything past the first `keep` rows.
       {&tables->prune_history_,
@@ -175,18 +206,19 @@ absl::Status DeviceTables::InsertHistory(const DeviceKey& key, const DeviceHisto
   return insert.Run();
 }
 
-absl::Status DeviceTables::InsertPing(const PingSample& sample) {
-  SqliteStatement& insert = insert_ping_;
-  insert.Reset();
-  BindKey(insert, sample.key);
-  insert.Bind(3, sample.at_ms);
-  insert.Bind(4, sample.rtt_ms);
-  insert.Bind(5, sample.total_memory_mb);
-  insert.Bind(6, sample.memory_usage_mb);
-  insert.Bind(7, sample.memory_percent);
-  insert.Bind(8, sample.message_queue_size);
-  insert.Bind(9, sample.active_rooms);
-  return insert.Run();
+absl::Status DeviceTables::InsertPings(std::span<const PingSample* const> samples) {
+  while (!samples.empty()) {
+    const bool full = samples.size() >= kPingRowsPerInsert;
+    SqliteStatement& insert = full ? insert_pings_ : insert_ping_;
+    const size_t rows = full ? kPingRowsPerInsert : 1;
+    insert.Reset();
+    for (size_t row = 0; row < rows; ++row) {
+      BindPing(insert, static_cast<int>(row) * kPingColumns + 1, *samples[row]);
+    }
+    if (absl::Status s = insert.Run(); !s.ok()) return s;
+    samples = samples.subspan(rows);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status DeviceTables::PruneHistory(const DeviceKey& key, int keep) {

@@ -260,6 +260,26 @@ TEST_F(FrameDecoderTest, SnakeCaseWinsOverCamelCase) {
   EXPECT_EQ(frame_.chat.log_id, "L");  // null counts as absent
 }
 
+TEST_F(FrameDecoderTest, FieldsInAnyOrderAndFirstOfDuplicatesWins) {
+  // The decoder reads each object in one walk, expecting the phone's field
+  // order; any other order must decode the same, and a repeated key keeps
+  // its first value (as a lookup by key does).
+  ExpectOk(MessageLine(R"("auth":{"signature":"S","timestamp":5,"botName":"B","botName":"X"},)"
+                       R"("is_mention":true,"sender":"s1","sender":"s2","channel_id":null,)"
+                       R"("channel_id":"9","room":"R","log_id":"L","room":"other")",
+                       "t"),
+           FrameKind::kChat);
+  const ChatFrame& c = frame_.chat;
+  EXPECT_EQ(c.room, "R");
+  EXPECT_EQ(c.sender, "s1");
+  EXPECT_EQ(c.channel_id, "");  // the first channel_id is null: absent
+  EXPECT_EQ(c.log_id, "L");
+  EXPECT_TRUE(c.is_mention);
+  EXPECT_EQ(c.auth.bot_name, "B");
+  EXPECT_EQ(c.auth.signature, "S");
+  EXPECT_EQ(c.auth.timestamp_ms, 5);
+}
+
 TEST_F(FrameDecoderTest, OptionalChatFieldsOfTheWrongTypeReadAsEmpty) {
   ExpectOk(
       MessageLine(

@@ -50,6 +50,21 @@ TEST(JsonWriterTest, RoundTripsMixedText) {
   EXPECT_EQ(ParseString(Quoted(text)), text);
 }
 
+TEST(JsonWriterTest, EscapesAtEveryOffsetOfLongText) {
+  // Clean text is skipped eight bytes at a time: an escape must be found at
+  // any position inside or after such a word.
+  for (const char special : {'"', '\\', '\n', '\x1f', '\0'}) {
+    for (size_t at = 0; at < 40; ++at) {
+      // Non-ASCII bytes around it are not escaped.
+      const std::string text = std::string(at, 'a') + special + "에코" + std::string(24, 'b');
+      const std::string json = Quoted(text);
+      EXPECT_EQ(ParseString(json), text) << "escape at " << at;
+      EXPECT_EQ(json.size(), text.size() + 2 + (special == '"' || special == '\\' ? 1 : 5))
+          << "escape at " << at;
+    }
+  }
+}
+
 TEST(JsonWriterTest, BodyAppendsWithoutQuotes) {
   std::string out = "x";
   AppendJsonStringBody(out, "a\"b");

@@ -170,6 +170,39 @@ TEST_F(SqliteDeviceRegistryTest, AdmitUpdatesVersionAndAddressesOfKnownDevice) {
   EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM device_history"), 1);  // only "registered"
 }
 
+TEST_F(SqliteDeviceRegistryTest, ReconnectLoopInOneBatchStoresTheLatestFacts) {
+  // Only the last handshake write per device in a batch reaches SQLite; the
+  // row must still end up as the in-memory record, for a device registered
+  // in the same batch and for one interleaved with it.
+  SqliteRegistrySettings settings = Settings();
+  settings.flush_interval_ms = 60'000;  // one batch: the writer waits for Flush
+  auto registry = OpenOrDie(settings);
+  ASSERT_NE(registry, nullptr);
+  ASSERT_TRUE(registry->Admit(Facts("LOA.i", "old-phone", "3.3.0", kT0)).ok());
+  ASSERT_TRUE(registry->Flush().ok());
+  for (int i = 1; i <= 20; ++i) {
+    const std::string version = "3.3." + std::to_string(i);
+    HandshakeFacts facts = Facts("LOA.i", "new-phone", version, kT0 + i, "203.0.113." +
+                                 std::to_string(i));
+    ASSERT_TRUE(registry->Admit(facts).ok());
+    ASSERT_TRUE(registry->Admit(Facts("LOA.i", "old-phone", version, kT0 + 100 - i)).ok());
+  }
+  ASSERT_TRUE(registry->Flush().ok());
+  auto stored = [&](const std::string& device) {
+    RawDb raw(DbPath());
+    return raw.Text("SELECT status || ' ' || client_version || ' ' || last_ip || ' ' ||"
+                    " created_at_ms || ' ' || last_seen_ms FROM devices WHERE device_id = '" +
+                    device + "'");
+  };
+  EXPECT_EQ(stored("new-phone"), "pending 3.3.20 203.0.113.20 " + std::to_string(kT0 + 1) +
+                                            " " + std::to_string(kT0 + 20));
+  const DeviceRecord old_phone = *registry->Get(DeviceKey{"LOA.i", "old-phone"});
+  EXPECT_EQ(old_phone.client_version, "3.3.20");
+  EXPECT_EQ(old_phone.last_seen_ms, kT0 + 99);  // the newest, from the first reconnect
+  EXPECT_EQ(stored("old-phone"), "pending 3.3.20 " + old_phone.last_ip + " " +
+                                            std::to_string(kT0) + " " + std::to_string(kT0 + 99));
+}
+
 TEST_F(SqliteDeviceRegistryTest, RefusePolicyRecordsNothingForUnknownDevices) {
   {
     auto registering = OpenOrDie(Settings());

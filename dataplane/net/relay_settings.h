@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "dataplane/admission/admission_settings.h"
 #include "dataplane/auth/auth_verifier.h"
 #include "dataplane/processing/dispatcher.h"
 
@@ -47,6 +48,10 @@ struct RelaySettings {
   Millis refused_reconnect_throttle{60'000};
 
   processing::DispatcherSettings processing;
+
+  // Per-source-address limits and bans at accept, flap detection at the
+  // handshake (dataplane/admission/).
+  admission::AdmissionSettings admission;
 
   Millis drain_deadline{30'000};
   Millis drain_reconnect_spread{60'000};

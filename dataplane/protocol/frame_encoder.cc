@@ -170,6 +170,16 @@ void AppendError(std::string& out, ErrorCode code, std::string_view message) {
   frame.EndLine();
 }
 
+void AppendError(std::string& out, ErrorCode code, std::string_view message,
+                 int32_t reconnect_after_s) {
+  FrameWriter frame(out, OutboundEvent::kError);
+  frame.String("code", ErrorCodeName(code));
+  frame.String("message", message);
+  frame.Int("reconnect_after", reconnect_after_s);
+  frame.SinglePosition(0);
+  frame.EndLine();
+}
+
 void AppendPing(std::string& out, std::string_view bot_name, std::string_view server_timestamp) {
   // Exactly the old server's ping: no positions, no timestamp/timezone.
   FrameWriter frame(out, OutboundEvent::kPing);

@@ -69,6 +69,12 @@ constexpr int kMaxAcceptsPerWakeup = 64;
 // rarely end within seconds.
 constexpr int32_t kTooManyConnectionsRetrySeconds = 30;
 
+// Hint in connection_rate_limited refusals: when the bucket holds a token again.
+int32_t RateLimitRetrySeconds(const admission::TokenBucketSettings& rate) {
+  if (rate.refill_per_second <= 0) return 60;
+  return static_cast<int32_t>(std::clamp(std::ceil(1.0 / rate.refill_per_second), 1.0, 3600.0));
+}
+
 std::string ErrorFrame(protocol::ErrorCode code, std::string_view message,
                        std::optional<int32_t> reconnect_after_s = std::nullopt) {
   std::string frame;
@@ -106,8 +112,7 @@ RelayServer::RelayServer(const RelaySettings& settings, store::DeviceRegistry& r
       rate_limited_frame_(ErrorFrame(
           protocol::ErrorCode::kConnectionRateLimited,
           "too many new connections from this address; try again later",
-          static_cast<int32_t>(std::ceil(
-              1.0 / std::max(settings.admission.sources.connect_rate.refill_per_second, 1.0))))),
+          RateLimitRetrySeconds(settings.admission.sources.connect_rate))),
       too_many_connections_frame_(ErrorFrame(protocol::ErrorCode::kTooManyConnections,
                                              "too many open connections from this address",
                                              kTooManyConnectionsRetrySeconds)) {

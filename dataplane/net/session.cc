@@ -507,11 +507,8 @@ void Session::RefuseFlapping(const admission::FlapVerdict& verdict) {
   }
   const int32_t retry_after_s =
       static_cast<int32_t>(std::max<int64_t>(1, (verdict.retry_after_ms + 999) / 1000));
-  protocol::AppendError(output_, ErrorCode::kDeviceFlapping,
-                        "device reconnects too often; wait before reconnecting", retry_after_s);
-  ++frames_out_;
-  shard_.metrics().Error(ErrorCode::kDeviceFlapping);
-  shard_.metrics().Out(OutboundEvent::kError);
+  SendError(ErrorCode::kDeviceFlapping, "device reconnects too often; wait before reconnecting",
+            retry_after_s);
   Close(std::nullopt, {}, CloseMode::kNow, HandshakeResultName(HandshakeResult::kFlapping));
 }
 
@@ -787,8 +784,13 @@ void Session::QueueError(ErrorCode code, std::string_view message) {
   SendError(code, message);
 }
 
-void Session::SendError(ErrorCode code, std::string_view message) {
-  protocol::AppendError(output_, code, message);
+void Session::SendError(ErrorCode code, std::string_view message,
+                        std::optional<int32_t> reconnect_after_s) {
+  if (reconnect_after_s) {
+    protocol::AppendError(output_, code, message, *reconnect_after_s);
+  } else {
+    protocol::AppendError(output_, code, message);
+  }
   ++frames_out_;
   shard_.metrics().Error(code);
   shard_.metrics().Out(OutboundEvent::kError);

@@ -133,7 +133,9 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
 
   // --- writing
   protocol::OutboundEvent OutboundEventFor(protocol::OutboundEvent event) const;
-  void SendError(protocol::ErrorCode code, std::string_view message);
+  // `reconnect_after_s`: the hint of refusals that pass (device_flapping).
+  void SendError(protocol::ErrorCode code, std::string_view message,
+                 std::optional<int32_t> reconnect_after_s = std::nullopt);
   void AfterAppend();
   void ScheduleFlush();
   void Flush();

@@ -40,11 +40,14 @@ start_relayd() {  # extra relayd flags...
   cp "$WORK/store.template" "$WORK/store.db"
   # relayd does not raise its own descriptor limit: it gets this shell's.
   # The message rate limits are off: one simulated phone sends far more than
-  # a real one, and the runs measure capacity, not the limits.
+  # a real one, and the runs measure capacity, not the limits. The load comes
+  # from loopback and reconnects the same devices: per-address limits and flap
+  # detection would refuse it (admission knobs).
   ${SCHED:-} "$RELAYD" --listen=127.0.0.1:0 --admin-listen=127.0.0.1:0 \
     --metrics-listen=127.0.0.1:0 --ready-file="$WORK/relayd.json" --store-path="$WORK/store.db" \
     --auth-secret-key-file="$WORK/key" --auth-salt-file="$WORK/salt" --log-level=warn \
-    --connection-rate-limit=0 --bot-rate-limit=0 "$@" \
+    --connection-rate-limit=0 --bot-rate-limit=0 \
+    --admission-allowlist=127.0.0.0/8 --flap-handshake-limit=0 "$@" \
     >>"$OUT/relayd.log" 2>&1 &
   RELAYD_PID=$!
   for _ in $(seq 100); do [[ -s "$WORK/relayd.json" ]] && return 0; sleep 0.1; done

@@ -12,6 +12,7 @@ Command StatsCommand();
 Command HealthCommand();
 Command DrainCommand();
 Command MigrateCommand();
+Command BansCommand();
 
 // The root: relayctl and every group above.
 Command RelayctlCommand();

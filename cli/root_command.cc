@@ -7,7 +7,7 @@ Command RelayctlCommand() {
           .summary = "relayctl administers relayd through its gRPC admin port.",
           .subcommands = {DevicesCommand(), ConnectionsCommand(), SendCommand(),
                           StatsCommand(), HealthCommand(), DrainCommand(),
-                          MigrateCommand()}};
+                          MigrateCommand(), BansCommand()}};
 }
 
 }  // namespace botrelay::cli

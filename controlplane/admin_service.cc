@@ -272,4 +272,37 @@ grpc::Status AdminService::WatchMigration(grpc::ServerContext* context,
   });
 }
 
+grpc::Status AdminService::ListBans(grpc::ServerContext* context,
+                                    const v1::ListBansRequest* request,
+                                    v1::ListBansResponse* response) {
+  if (grpc::Status denied = auth_.Authorize(*context); !denied.ok()) return denied;
+  for (const dataplane::BanInfo& ban : data_plane_.ListBans()) ToProto(ban, response->add_bans());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::LiftBan(grpc::ServerContext* context, const v1::LiftBanRequest* request,
+                                   v1::LiftBanResponse* response) {
+  if (grpc::Status denied = auth_.Authorize(*context); !denied.ok()) return denied;
+  absl::StatusOr<std::string> address = ParseLiftBan(*request);
+  if (!address.ok()) return ToGrpcStatus(address.status());
+  absl::StatusOr<dataplane::BanInfo> lifted = data_plane_.LiftBan(*address);
+  if (!lifted.ok()) return ToGrpcStatus(lifted.status());
+  RELAY_LOG(kInfo, "%s", absl::StrCat("ban of ", lifted->address, " lifted by ", context->peer()));
+  ToProto(*lifted, response->mutable_ban());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::AddBan(grpc::ServerContext* context, const v1::AddBanRequest* request,
+                                  v1::AddBanResponse* response) {
+  if (grpc::Status denied = auth_.Authorize(*context); !denied.ok()) return denied;
+  absl::StatusOr<BanCommand> command = ParseAddBan(*request);
+  if (!command.ok()) return ToGrpcStatus(command.status());
+  absl::StatusOr<dataplane::BanInfo> ban =
+      data_plane_.AddBan(command->address, command->duration_ms, command->reason);
+  if (!ban.ok()) return ToGrpcStatus(ban.status());
+  RELAY_LOG(kInfo, "%s", absl::StrCat("address ", ban->address, " banned by ", context->peer()));
+  ToProto(*ban, response->mutable_ban());
+  return grpc::Status::OK;
+}
+
 }  // namespace botrelay::controlplane

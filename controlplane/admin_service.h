@@ -62,6 +62,13 @@ class AdminService final : public admin::v1::Admin::Service {
                               const admin::v1::GetMigrationRequest* request,
                               grpc::ServerWriter<admin::v1::MigrationProgress>* writer) override;
 
+  grpc::Status ListBans(grpc::ServerContext* context, const admin::v1::ListBansRequest* request,
+                        admin::v1::ListBansResponse* response) override;
+  grpc::Status LiftBan(grpc::ServerContext* context, const admin::v1::LiftBanRequest* request,
+                       admin::v1::LiftBanResponse* response) override;
+  grpc::Status AddBan(grpc::ServerContext* context, const admin::v1::AddBanRequest* request,
+                      admin::v1::AddBanResponse* response) override;
+
  private:
   dataplane::DataPlane& data_plane_;
   const AdminAuth auth_;

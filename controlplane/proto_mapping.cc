@@ -125,6 +125,16 @@ void ToProto(const dataplane::DrainProgress& progress, v1::DrainProgress* out) {
   out->set_done(progress.done);
 }
 
+void ToProto(const dataplane::BanInfo& ban, v1::Ban* out) {
+  out->set_address(ban.address);
+  out->set_reason(ban.reason);
+  out->set_origin(ban.origin == admission::BanOrigin::kManual ? v1::BAN_ORIGIN_MANUAL
+                                                               : v1::BAN_ORIGIN_AUTOMATIC);
+  out->set_banned_at_unix_ms(ban.banned_at_ms);
+  out->set_expires_at_unix_ms(ban.expires_at_ms);
+  out->set_connections_refused(ban.connections_refused);
+}
+
 void ToProto(const dataplane::MigrationProgress& progress, v1::MigrationProgress* out) {
   out->set_migration_id(progress.id);
   out->set_target(progress.target);

@@ -29,6 +29,7 @@ void ToProto(const store::DeviceHistoryEntry& entry, v1::DeviceHistoryEntry* out
 void ToProto(const store::PingSample& sample, v1::PingRecord* out);
 void ToProto(const dataplane::ConnectionInfo& info, v1::Connection* out);
 void ToProto(const dataplane::DrainProgress& progress, v1::DrainProgress* out);
+void ToProto(const dataplane::BanInfo& ban, v1::Ban* out);
 void ToProto(const dataplane::MigrationProgress& progress, v1::MigrationProgress* out);
 void ToProto(const metrics::Sample& sample, v1::MetricSample* out);
 

@@ -247,4 +247,20 @@ absl::StatusOr<dataplane::MigrationRequest> ParseMigrate(const v1::MigrateReques
   return migration;
 }
 
+absl::StatusOr<BanCommand> ParseAddBan(const v1::AddBanRequest& request) {
+  if (request.address().empty()) return Invalid("address", "is required");
+  if (request.duration_seconds() <= 0 || request.duration_seconds() > kMaxBanSeconds) {
+    return Invalid("duration_seconds", "must be in [1, 2592000] (30 days)");
+  }
+  if (absl::Status s = CheckLength(request.reason(), kMaxReasonBytes, "reason"); !s.ok()) return s;
+  return BanCommand{request.address(), request.duration_seconds() * 1000,
+                    request.reason().empty() ? std::string("banned by an administrator")
+                                             : request.reason()};
+}
+
+absl::StatusOr<std::string> ParseLiftBan(const v1::LiftBanRequest& request) {
+  if (request.address().empty()) return Invalid("address", "is required");
+  return request.address();
+}
+
 }  // namespace botrelay::controlplane

@@ -79,4 +79,15 @@ absl::StatusOr<dataplane::DrainOptions> ParseDrain(const v1::DrainRequest& reque
 
 absl::StatusOr<dataplane::MigrationRequest> ParseMigrate(const v1::MigrateRequest& request);
 
+inline constexpr int64_t kMaxBanSeconds = 30LL * 24 * 3600;
+
+struct BanCommand {
+  std::string address;
+  int64_t duration_ms = 0;
+  std::string reason;
+};
+absl::StatusOr<BanCommand> ParseAddBan(const v1::AddBanRequest& request);
+// The address to unban.
+absl::StatusOr<std::string> ParseLiftBan(const v1::LiftBanRequest& request);
+
 }  // namespace botrelay::controlplane

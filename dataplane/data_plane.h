@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "dataplane/admission/ban.h"
 #include "dataplane/metrics/metrics_registry.h"
 #include "dataplane/protocol/types.h"
 #include "dataplane/store/device_registry.h"
@@ -112,6 +113,16 @@ struct MigrationProgress {
   int64_t started_at_ms = 0;
 };
 
+// A ban of one source address (dataplane/admission/). Times are Unix ms.
+struct BanInfo {
+  std::string address;  // "203.0.113.7", "2001:db8::1"
+  std::string reason;
+  admission::BanOrigin origin = admission::BanOrigin::kAutomatic;
+  int64_t banned_at_ms = 0;
+  int64_t expires_at_ms = 0;
+  uint64_t connections_refused = 0;  // attempts turned away by this ban so far
+};
+
 class DataPlane {
  public:
   virtual ~DataPlane() = default;
@@ -152,6 +163,19 @@ class DataPlane {
   virtual absl::StatusOr<MigrationProgress> StartMigration(const MigrationRequest& request) = 0;
   // Empty id = the latest migration. NOT_FOUND if none.
   virtual absl::StatusOr<MigrationProgress> GetMigration(const std::string& id) = 0;
+
+  // --- bans of source addresses: a banned address's new connections are
+  // closed at accept; open connections are not affected.
+  // Active bans, soonest expiry first.
+  virtual std::vector<BanInfo> ListBans() = 0;
+  // Bans `address` for `duration_ms` (> 0). INVALID_ARGUMENT for a malformed
+  // address, FAILED_PRECONDITION for an allowlisted one, RESOURCE_EXHAUSTED
+  // when the bounded source table has no room.
+  virtual absl::StatusOr<BanInfo> AddBan(const std::string& address, int64_t duration_ms,
+                                         const std::string& reason) = 0;
+  // Returns the lifted ban. INVALID_ARGUMENT for a malformed address,
+  // NOT_FOUND if the address is not banned.
+  virtual absl::StatusOr<BanInfo> LiftBan(const std::string& address) = 0;
 };
 
 }  // namespace botrelay::dataplane

@@ -37,7 +37,11 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   // Durations are seconds (decimals allowed) on the command line and in files.
   double handshake_timeout = 10, idle_timeout = 1800, close_grace = 2, ping_interval = 30,
          ping_timeout = 90, auth_max_skew = 300, refused_throttle = 60, processing_deadline = 300,
-         drain_deadline = 30, drain_spread = 60, store_flush = 0.2;
+         drain_deadline = 30, drain_spread = 60, store_flush = 0.2, ban_window = 60,
+         ban_duration = 600, flap_window = 60, flap_cooldown = 300;
+  std::string admission_allowlist;
+  admission::SourceLimitSettings& sources = r.admission.sources;
+  admission::FlapSettings& flapping = r.admission.flapping;
   std::string auth_mode = "enforce", unknown_devices = "register";
   std::string secret_key, secret_key_file, salt, salt_file, admin_token_file, config_file;
   size_t queue_capacity = r.processing.capacity;
@@ -143,6 +147,40 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   add("drain-deadline", po::value(&drain_deadline)->default_value(drain_deadline), "seconds");
   add("drain-reconnect-spread", po::value(&drain_spread)->default_value(drain_spread),
       "seconds over which drained bots are told to come back");
+  add("connect-rate-burst",
+      po::value(&sources.connect_rate.burst)->default_value(sources.connect_rate.burst),
+      "new connections one source address may open at once; 0 = no rate limit");
+  add("connect-rate-per-second",
+      po::value(&sources.connect_rate.refill_per_second)
+          ->default_value(sources.connect_rate.refill_per_second),
+      "sustained new connections per second per source address");
+  add("max-connections-per-address",
+      po::value(&sources.max_connections_per_source)
+          ->default_value(sources.max_connections_per_source),
+      "open connections per source address; 0 = no cap");
+  add("ban-refusal-limit",
+      po::value(&sources.ban_refusal_limit)->default_value(sources.ban_refusal_limit),
+      "refused connections within ban-window that ban the address; 0 = never");
+  add("ban-failure-limit",
+      po::value(&sources.ban_failure_limit)->default_value(sources.ban_failure_limit),
+      "handshake/auth failures within ban-window that ban the address; 0 = never");
+  add("ban-window", po::value(&ban_window)->default_value(ban_window), "seconds");
+  add("ban-duration", po::value(&ban_duration)->default_value(ban_duration),
+      "seconds an automatic ban lasts");
+  add("max-tracked-addresses",
+      po::value(&sources.max_tracked_sources)->default_value(sources.max_tracked_sources),
+      "source addresses remembered at once (bounds memory)");
+  add("admission-allowlist", po::value(&admission_allowlist),
+      "CIDR ranges exempt from per-address limits and bans, comma-separated");
+  add("flap-handshake-limit",
+      po::value(&flapping.handshake_limit)->default_value(flapping.handshake_limit),
+      "handshakes of one device within flap-window before a cool-down; 0 = off");
+  add("flap-window", po::value(&flap_window)->default_value(flap_window), "seconds");
+  add("flap-cooldown", po::value(&flap_cooldown)->default_value(flap_cooldown),
+      "seconds a flapping device's handshakes are refused");
+  add("max-tracked-devices",
+      po::value(&flapping.max_tracked_devices)->default_value(flapping.max_tracked_devices),
+      "devices the flap detector remembers at once (bounds memory)");
   add("socket-rcvbuf", po::value(&r.socket.receive_buffer_bytes)->default_value(0), "SO_RCVBUF; 0 = kernel");
   add("socket-sndbuf", po::value(&r.socket.send_buffer_bytes)->default_value(0), "SO_SNDBUF; 0 = kernel");
   add("socket-linger", po::value(&r.socket.linger_seconds)->default_value(-1), "SO_LINGER seconds; -1 = off");
@@ -195,6 +233,25 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   u.request_timeout = Seconds(upstream_timeout);
   u.breaker.ratio_window = Seconds(breaker_window);
   u.breaker.open_duration = Seconds(breaker_open);
+  sources.ban_window_ms = Seconds(ban_window).count();
+  sources.ban_duration_ms = Seconds(ban_duration).count();
+  flapping.window_ms = Seconds(flap_window).count();
+  flapping.cooldown_ms = Seconds(flap_cooldown).count();
+  absl::StatusOr<admission::CidrSet> allowlist = admission::CidrSet::Parse(admission_allowlist);
+  if (!allowlist.ok()) {
+    return absl::InvalidArgumentError("admission-allowlist: " +
+                                      std::string(allowlist.status().message()));
+  }
+  sources.allowlist = *std::move(allowlist);
+  if (sources.connect_rate.burst < 0 || sources.connect_rate.refill_per_second <= 0 ||
+      sources.ban_window_ms <= 0 || sources.ban_duration_ms <= 0 ||
+      sources.max_tracked_sources == 0 || flapping.window_ms <= 0 || flapping.cooldown_ms <= 0 ||
+      flapping.max_tracked_devices == 0) {
+    return absl::InvalidArgumentError(
+        "admission knobs must be positive (connect-rate-per-second, ban-window, ban-duration, "
+        "max-tracked-addresses, flap-window, flap-cooldown, max-tracked-devices) and "
+        "connect-rate-burst not negative");
+  }
 
   if (auth_mode == "enforce") r.auth.mode = auth::AuthMode::kEnforce;
   else if (auth_mode == "log") r.auth.mode = auth::AuthMode::kLog;

@@ -14,6 +14,7 @@ std::string_view HandshakeResultName(HandshakeResult result) {
     case HandshakeResult::kStoreUnavailable: return "store_unavailable";
     case HandshakeResult::kInvalid: return "invalid";
     case HandshakeResult::kTimeout: return "timeout";
+    case HandshakeResult::kFlapping: return "flapping";
   }
   return "unknown";
 }

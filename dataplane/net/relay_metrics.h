@@ -13,9 +13,9 @@ namespace botrelay::net {
 
 enum class HandshakeResult : uint8_t {
   kApproved, kPending, kRefused, kUnknownRefused, kThrottled, kStoreUnavailable, kInvalid,
-  kTimeout,
+  kTimeout, kFlapping,
 };
-inline constexpr int kHandshakeResultCount = static_cast<int>(HandshakeResult::kTimeout) + 1;
+inline constexpr int kHandshakeResultCount = static_cast<int>(HandshakeResult::kFlapping) + 1;
 
 enum class InboundKind : uint8_t { kHandshake, kChat, kPingReply, kInvalid };
 inline constexpr int kInboundKindCount = static_cast<int>(InboundKind::kInvalid) + 1;

@@ -3,12 +3,18 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
 
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "dataplane/admission/striped_source_table.h"
 #include "dataplane/log/logger.h"
 #include "dataplane/net/migration_runner.h"
 #include "dataplane/net/socket_options.h"
@@ -44,8 +50,48 @@ absl::StatusOr<asio::ip::tcp::endpoint> ParseEndpoint(const std::string& address
   return asio::ip::tcp::endpoint(ip, static_cast<uint16_t>(port));
 }
 
+// The clock the admission tables run on: bans and buckets must not jump
+// with the wall clock.
+int64_t MonotonicMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string FormatPeer(const asio::ip::tcp::endpoint& endpoint) {
   return absl::StrFormat("%s:%d", endpoint.address().to_string(), endpoint.port());
+}
+
+// How many connections one wake-up of the acceptor takes off the backlog
+// before letting the shard's other work run.
+constexpr int kMaxAcceptsPerWakeup = 64;
+// Hint in too_many_connections refusals: open connections of an address
+// rarely end within seconds.
+constexpr int32_t kTooManyConnectionsRetrySeconds = 30;
+
+// Hint in connection_rate_limited refusals: when the bucket holds a token again.
+int32_t RateLimitRetrySeconds(const admission::TokenBucketSettings& rate) {
+  if (rate.refill_per_second <= 0) return 60;
+  return static_cast<int32_t>(std::clamp(std::ceil(1.0 / rate.refill_per_second), 1.0, 3600.0));
+}
+
+std::string ErrorFrame(protocol::ErrorCode code, std::string_view message,
+                       std::optional<int32_t> reconnect_after_s = std::nullopt) {
+  std::string frame;
+  if (reconnect_after_s) {
+    protocol::AppendError(frame, code, message, *reconnect_after_s);
+  } else {
+    protocol::AppendError(frame, code, message);
+  }
+  return frame;
+}
+
+// A refusal at accept: the frame without blocking, FIN, close. SIGPIPE is
+// suppressed per call (the peer may be gone already).
+void WriteAndClose(int fd, std::string_view frame, bool half_close) {
+  (void)::send(fd, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (half_close) ::shutdown(fd, SHUT_WR);
+  ::close(fd);
 }
 
 }  // namespace
@@ -57,7 +103,19 @@ RelayServer::RelayServer(const RelaySettings& settings, store::DeviceRegistry& r
       registry_(registry),
       metrics_registry_(metrics_registry),
       relay_metrics_(metrics_registry),
-      processors_(processors) {
+      processors_(processors),
+      admission_(std::make_unique<admission::StripedSourceTable>(settings.admission.sources)),
+      flaps_(settings.admission.flapping),
+      admission_metrics_(metrics_registry, *admission_, flaps_, MonotonicMs),
+      banned_frame_(ErrorFrame(protocol::ErrorCode::kBanned,
+                               "this address is temporarily banned")),
+      rate_limited_frame_(ErrorFrame(
+          protocol::ErrorCode::kConnectionRateLimited,
+          "too many new connections from this address; try again later",
+          RateLimitRetrySeconds(settings.admission.sources.connect_rate))),
+      too_many_connections_frame_(ErrorFrame(protocol::ErrorCode::kTooManyConnections,
+                                             "too many open connections from this address",
+                                             kTooManyConnectionsRetrySeconds)) {
   int threads = settings_.threads > 0 ? settings_.threads
                                       : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::clamp(threads, 1, metrics::kMaxShards - 1);
@@ -92,6 +150,8 @@ absl::StatusOr<asio::ip::tcp::endpoint> RelayServer::Start() {
   if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_->bind(*endpoint, ec);
   if (!ec) acceptor_->listen(settings_.listen_backlog, ec);
+  // OnAcceptable drains the backlog with accept4 until EAGAIN.
+  if (!ec) acceptor_->non_blocking(true, ec);
   if (ec) {
     return absl::UnavailableError(
         absl::StrFormat("cannot listen on %s: %s", settings_.listen_address, ec.message()));
@@ -132,52 +192,133 @@ Shard& RelayServer::ShardFor(std::string_view bot_name) {
 
 void RelayServer::Accept() {
   if (!accepting_) return;
-  // Round-robin: the handshake runs where the connection lands, then the
-  // session moves to its bot's shard.
-  Shard& target = *shards_[next_shard_++ % shards_.size()];
-  acceptor_->async_accept(target.io(), [this, &target](const boost::system::error_code& ec,
-                                                       asio::ip::tcp::socket socket) {
-    OnAccepted(ec, target, std::move(socket));
-  });
+  acceptor_->async_wait(asio::socket_base::wait_read,
+                        [this](const boost::system::error_code& ec) { OnAcceptable(ec); });
 }
 
-void RelayServer::OnAccepted(const boost::system::error_code& ec, Shard& shard,
-                             asio::ip::tcp::socket socket) {
+void RelayServer::AcceptAfterBackOff() {
+  auto timer = std::make_shared<asio::steady_timer>(shards_[0]->io(),
+                                                    std::chrono::milliseconds(50));
+  timer->async_wait([this, timer](const boost::system::error_code&) { Accept(); });
+}
+
+void RelayServer::OnAcceptable(const boost::system::error_code& ec) {
   if (ec) {
     if (ec == asio::error::operation_aborted || !accepting_) return;
-    if (ec == asio::error::no_descriptors) {
-      ShedWithSpareDescriptor();
-    } else {
-      RELAY_LOG(kError, "accept failed: %s", ec.message());
-    }
-    // Back off briefly, keep accepting.
-    auto timer = std::make_shared<asio::steady_timer>(shards_[0]->io(),
-                                                      std::chrono::milliseconds(50));
-    timer->async_wait([this, timer](const boost::system::error_code&) { Accept(); });
+    RELAY_LOG(kError, "waiting for connections failed: %s", ec.message());
+    AcceptAfterBackOff();
     return;
   }
-  boost::system::error_code peer_ec;
-  std::string peer = FormatPeer(socket.remote_endpoint(peer_ec));
+  // accept4 directly rather than async_accept: the peer address comes with
+  // the descriptor (no getpeername), and a refused connection never becomes
+  // an Asio socket, so refusing costs accept, one send and close.
+  for (int i = 0; i < kMaxAcceptsPerWakeup && accepting_; ++i) {
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof(peer);
+    int fd = ::accept4(acceptor_->native_handle(), reinterpret_cast<sockaddr*>(&peer),
+                       &peer_length, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      OnAccepted(fd, peer, peer_length);
+      continue;
+    }
+    const int error = errno;
+    if (error == EAGAIN || error == EWOULDBLOCK) break;
+    // The connection died in the backlog: nothing to answer.
+    if (error == EINTR || error == ECONNABORTED || error == EPROTO) continue;
+    if (error == EMFILE || error == ENFILE) {
+      ShedWithSpareDescriptor();
+    } else {
+      RELAY_LOG(kError, "accept failed: %s", std::strerror(error));
+    }
+    // Back off briefly, keep accepting.
+    AcceptAfterBackOff();
+    return;
+  }
+  Accept();
+}
+
+void RelayServer::OnAccepted(int fd, const sockaddr_storage& peer, socklen_t peer_length) {
   relay_metrics_.connections_accepted.Inc();
   if (draining()) {
     relay_metrics_.connections_rejected_draining.Inc();
-    RejectBusy(socket, "relayd is shutting down");
-  } else if (connections_.fetch_add(1) >= static_cast<int64_t>(settings_.max_connections)) {
-    connections_.fetch_sub(1);
-    relay_metrics_.connections_rejected_busy.Inc();
-    RELAY_LOG(kWarn, "peer=%s refused: connection limit %d reached", peer,
-              settings_.max_connections);
-    RejectBusy(socket, "connection limit reached; try again later");
-  } else {
-    std::error_code opt_ec = ApplySocketOptions(socket.native_handle(), settings_.socket);
-    if (opt_ec) RELAY_LOG(kWarn, "peer=%s socket options: %s", peer, opt_ec.message());
-    uint64_t id = next_connection_id_.fetch_add(1);
-    // The socket already belongs to its shard's io_context; hand it over there.
-    asio::post(shard.io(), [&shard, s = std::move(socket), id, peer]() mutable {
-      shard.AdoptAccepted(std::move(s), id, std::move(peer));
-    });
+    RejectBusy(fd, "relayd is shutting down");
+    return;
   }
-  Accept();
+  const admission::Decision decision = admission_->Admit(
+      admission::SourceAddress::FromSockaddr(reinterpret_cast<const sockaddr*>(&peer),
+                                             peer_length),
+      MonotonicMs());
+  if (decision.verdict != admission::Verdict::kAdmitted) {
+    RefuseAdmission(fd, decision);
+    return;
+  }
+  if (decision.untracked) admission_metrics_.untracked_admissions.Inc();
+  asio::ip::tcp::endpoint endpoint;
+  std::memcpy(endpoint.data(), &peer, std::min<size_t>(peer_length, endpoint.capacity()));
+  std::string peer_text = FormatPeer(endpoint);
+  if (connections_.fetch_add(1) >= static_cast<int64_t>(settings_.max_connections)) {
+    connections_.fetch_sub(1);
+    admission_->Release(decision.ticket);
+    relay_metrics_.connections_rejected_busy.Inc();
+    RELAY_LOG(kWarn, "peer=%s refused: connection limit %d reached", peer_text,
+              settings_.max_connections);
+    RejectBusy(fd, "connection limit reached; try again later");
+    return;
+  }
+  std::error_code opt_ec = ApplySocketOptions(fd, settings_.socket);
+  if (opt_ec) RELAY_LOG(kWarn, "peer=%s socket options: %s", peer_text, opt_ec.message());
+  // Round-robin: the handshake runs where the connection lands, then the
+  // session moves to its bot's shard.
+  Shard& shard = *shards_[next_shard_++ % shards_.size()];
+  asio::ip::tcp::socket socket(shard.io());
+  boost::system::error_code ec;
+  socket.assign(endpoint.protocol(), fd, ec);
+  if (ec) {
+    RELAY_LOG(kError, "peer=%s cannot register the connection: %s", peer_text, ec.message());
+    ::close(fd);
+    connections_.fetch_sub(1);
+    admission_->Release(decision.ticket);
+    return;
+  }
+  uint64_t id = next_connection_id_.fetch_add(1);
+  // The socket already belongs to its shard's io_context; hand it over there.
+  asio::post(shard.io(), [&shard, s = std::move(socket), id, peer_text,
+                          ticket = decision.ticket]() mutable {
+    shard.AdoptAccepted(std::move(s), id, std::move(peer_text), ticket);
+  });
+}
+
+void RelayServer::RefuseAdmission(int fd, const admission::Decision& decision) {
+  admission_metrics_.Rejected(decision.verdict);
+  if (decision.verdict == admission::Verdict::kBanned) {
+    // The hot case of an attack: no log line, no allocation, no half-close;
+    // accept, one send of a prebuilt frame, close.
+    relay_metrics_.Error(protocol::ErrorCode::kBanned);
+    WriteAndClose(fd, banned_frame_, /*half_close=*/false);
+    return;
+  }
+  const bool rate = decision.verdict == admission::Verdict::kRateLimited;
+  relay_metrics_.Error(rate ? protocol::ErrorCode::kConnectionRateLimited
+                            : protocol::ErrorCode::kTooManyConnections);
+  WriteAndClose(fd, rate ? rate_limited_frame_ : too_many_connections_frame_,
+                /*half_close=*/true);
+  if (decision.ban_issued) {
+    admission_metrics_.bans_issued_automatic.Inc();
+    LogBan(decision.ticket.source, "too many refused connections");
+  }
+  uint64_t suppressed = 0;
+  if (refusal_log_.Allow(MonotonicMs(), &suppressed)) {
+    RELAY_LOG(kWarn, "peer=%s refused: %s (%d more refusals since the last such line)",
+              decision.ticket.source.ToString(),
+              rate ? "connection rate over the per-address limit"
+                   : "open connections at the per-address cap",
+              suppressed);
+  }
+}
+
+void RelayServer::LogBan(const admission::SourceAddress& source, std::string_view why) {
+  RELAY_LOG(kWarn, "address %s banned for %d s: %s", source.ToString(),
+            settings_.admission.sources.ban_duration_ms / 1000, std::string(why));
 }
 
 void RelayServer::ShedWithSpareDescriptor() {
@@ -187,15 +328,11 @@ void RelayServer::ShedWithSpareDescriptor() {
   if (spare_fd_ >= 0) {
     ::close(spare_fd_);
     spare_fd_ = -1;
-    boost::system::error_code ec;
-    asio::ip::tcp::socket socket(shards_[0]->io());
-    acceptor_->non_blocking(true, ec);
-    acceptor_->accept(socket, ec);
-    acceptor_->non_blocking(false, ec);
-    if (!ec) {
+    int fd = ::accept4(acceptor_->native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
       relay_metrics_.connections_accepted.Inc();
       relay_metrics_.connections_rejected_busy.Inc();
-      RejectBusy(socket, "server out of file descriptors; try again later");
+      RejectBusy(fd, "server out of file descriptors; try again later");
     }
     spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   }
@@ -207,20 +344,15 @@ void RelayServer::ShedWithSpareDescriptor() {
   }
 }
 
-void RelayServer::RejectBusy(asio::ip::tcp::socket& socket, std::string_view reason) {
+void RelayServer::RejectBusy(int fd, std::string_view reason) {
   // Answer at once instead of leaving the phone hanging (the old server's
   // stall); nothing is allocated for the connection.
+  const protocol::ErrorCode code =
+      draining() ? protocol::ErrorCode::kShuttingDown : protocol::ErrorCode::kServerBusy;
   std::string frame;
-  protocol::AppendError(frame, draining() ? protocol::ErrorCode::kShuttingDown
-                                          : protocol::ErrorCode::kServerBusy,
-                        reason);
-  relay_metrics_.Error(draining() ? protocol::ErrorCode::kShuttingDown
-                                  : protocol::ErrorCode::kServerBusy);
-  boost::system::error_code ec;
-  socket.non_blocking(true, ec);
-  socket.write_some(asio::buffer(frame), ec);
-  socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  socket.close(ec);
+  protocol::AppendError(frame, code, reason);
+  relay_metrics_.Error(code);
+  WriteAndClose(fd, frame, /*half_close=*/true);
 }
 
 void RelayServer::StopAccepting() {
@@ -232,7 +364,66 @@ void RelayServer::StopAccepting() {
   });
 }
 
-void RelayServer::ReleaseConnectionSlot() { connections_.fetch_sub(1); }
+void RelayServer::ReleaseConnectionSlot(const admission::Ticket& ticket) {
+  connections_.fetch_sub(1);
+  admission_->Release(ticket);
+}
+
+// ------------------------------------------------------------- admission
+
+void RelayServer::NoteSourceFailure(const admission::SourceAddress& source) {
+  admission_metrics_.handshake_failures.Inc();
+  if (admission_->NoteFailure(source, MonotonicMs())) {
+    admission_metrics_.bans_issued_automatic.Inc();
+    LogBan(source, "too many handshake or authentication failures");
+  }
+}
+
+admission::FlapVerdict RelayServer::CheckFlapping(const store::DeviceKey& key) {
+  admission::FlapVerdict verdict = flaps_.OnHandshake(key.bot_name, key.device_id, MonotonicMs());
+  if (verdict.cooldown_started) admission_metrics_.flap_cooldowns.Inc();
+  return verdict;
+}
+
+dataplane::BanInfo RelayServer::ToBanInfo(const admission::Ban& ban) const {
+  // The table runs on the monotonic clock; the API speaks Unix time.
+  const int64_t offset = NowUnixMs() - MonotonicMs();
+  return dataplane::BanInfo{ban.address.ToString(),      ban.reason,
+                            ban.origin,                  ban.banned_at_ms + offset,
+                            ban.expires_at_ms + offset,  ban.connections_refused};
+}
+
+std::vector<dataplane::BanInfo> RelayServer::ListBans() {
+  std::vector<dataplane::BanInfo> out;
+  for (const admission::Ban& ban : admission_->ListBans(MonotonicMs())) {
+    out.push_back(ToBanInfo(ban));
+  }
+  return out;
+}
+
+absl::StatusOr<dataplane::BanInfo> RelayServer::AddBan(const std::string& address,
+                                                       int64_t duration_ms,
+                                                       const std::string& reason) {
+  absl::StatusOr<admission::SourceAddress> source = admission::SourceAddress::Parse(address);
+  if (!source.ok()) return source.status();
+  if (duration_ms <= 0) return absl::InvalidArgumentError("the ban duration must be positive");
+  absl::StatusOr<admission::Ban> ban = admission_->AddBan(*source, duration_ms, reason, MonotonicMs());
+  if (!ban.ok()) return ban.status();
+  admission_metrics_.bans_issued_manual.Inc();
+  RELAY_LOG(kInfo, "address %s banned by an administrator for %d s: %s", source->ToString(),
+            duration_ms / 1000, reason);
+  return ToBanInfo(*ban);
+}
+
+absl::StatusOr<dataplane::BanInfo> RelayServer::LiftBan(const std::string& address) {
+  absl::StatusOr<admission::SourceAddress> source = admission::SourceAddress::Parse(address);
+  if (!source.ok()) return source.status();
+  absl::StatusOr<admission::Ban> ban = admission_->LiftBan(*source, MonotonicMs());
+  if (!ban.ok()) return ban.status();
+  admission_metrics_.bans_lifted.Inc();
+  RELAY_LOG(kInfo, "ban of %s lifted by an administrator", source->ToString());
+  return ToBanInfo(*ban);
+}
 
 uint32_t RelayServer::ConnectionCount() const {
   return static_cast<uint32_t>(std::max<int64_t>(0, connections_.load()));

@@ -16,6 +16,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dataplane/admission/admission_metrics.h"
+#include "dataplane/admission/connection_admission.h"
+#include "dataplane/admission/flap_detector.h"
+#include "dataplane/admission/log_throttle.h"
 #include "dataplane/data_plane.h"
 #include "dataplane/net/relay_metrics.h"
 #include "dataplane/net/relay_settings.h"
@@ -49,7 +53,13 @@ class RelayServer : public dataplane::DataPlane {
   int32_t NextReconnectAfterSeconds();
 
   // Connection-limit bookkeeping; Release is called when a session ends.
-  void ReleaseConnectionSlot();
+  void ReleaseConnectionSlot(const admission::Ticket& ticket);
+
+  // A connection failed its handshake or authentication: counts against its
+  // source address and may ban it.
+  void NoteSourceFailure(const admission::SourceAddress& source);
+  // Counts a handshake of `key` for flap detection (see flap_detector.h).
+  admission::FlapVerdict CheckFlapping(const store::DeviceKey& key);
 
   // Devices refused recently are answered cheaply for a while.
   bool RefusalThrottled(const store::DeviceKey& key, int64_t now_ms);
@@ -75,6 +85,10 @@ class RelayServer : public dataplane::DataPlane {
   absl::StatusOr<dataplane::MigrationProgress> StartMigration(
       const dataplane::MigrationRequest& request) override;
   absl::StatusOr<dataplane::MigrationProgress> GetMigration(const std::string& id) override;
+  std::vector<dataplane::BanInfo> ListBans() override;
+  absl::StatusOr<dataplane::BanInfo> AddBan(const std::string& address, int64_t duration_ms,
+                                            const std::string& reason) override;
+  absl::StatusOr<dataplane::BanInfo> LiftBan(const std::string& address) override;
 
   // Runs `fn` on `shard`'s thread and waits for its result.
   template <typename Fn>
@@ -85,10 +99,14 @@ class RelayServer : public dataplane::DataPlane {
 
  private:
   void Accept();
-  void OnAccepted(const boost::system::error_code& ec, Shard& shard,
-                  boost::asio::ip::tcp::socket socket);
-  void RejectBusy(boost::asio::ip::tcp::socket& socket, std::string_view reason);
+  void OnAcceptable(const boost::system::error_code& ec);
+  void AcceptAfterBackOff();
+  void OnAccepted(int fd, const sockaddr_storage& peer, socklen_t peer_length);
+  void RefuseAdmission(int fd, const admission::Decision& decision);
+  void RejectBusy(int fd, std::string_view reason);
   void ShedWithSpareDescriptor();
+  void LogBan(const admission::SourceAddress& source, std::string_view why);
+  dataplane::BanInfo ToBanInfo(const admission::Ban& ban) const;
   void StopAccepting();
   void DrainWatchdog();
   uint32_t ConnectionCount() const;
@@ -108,6 +126,17 @@ class RelayServer : public dataplane::DataPlane {
   size_t next_shard_ = 0;
   std::atomic<uint64_t> next_connection_id_{1};
   std::atomic<int64_t> connections_{0};
+
+  // Per-address admission at accept and per-device flap detection; both
+  // shared by every event-loop thread (see their headers for why).
+  std::unique_ptr<admission::ConnectionAdmission> admission_;
+  admission::FlapDetector flaps_;
+  admission::AdmissionMetrics admission_metrics_;
+  admission::LogThrottle refusal_log_{1000};
+  // Refusal frames built once, so refusing costs no allocation.
+  std::string banned_frame_;
+  std::string rate_limited_frame_;
+  std::string too_many_connections_frame_;
 
   std::mutex refusal_mu_;
   std::unordered_map<std::string, int64_t> refused_until_ms_;

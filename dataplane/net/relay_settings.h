@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "dataplane/admission/admission_settings.h"
 #include "dataplane/auth/auth_verifier.h"
 #include "dataplane/net/token_bucket.h"
 #include "dataplane/processing/dispatcher.h"
@@ -53,6 +54,10 @@ struct RelaySettings {
   RateLimit bot_rate_limit{1000, 2000};  // all connections of one bot together
 
   processing::DispatcherSettings processing;
+
+  // Per-source-address limits and bans at accept, flap detection at the
+  // handshake (dataplane/admission/).
+  admission::AdmissionSettings admission;
 
   Millis drain_deadline{30'000};
   Millis drain_reconnect_spread{60'000};

@@ -42,11 +42,13 @@ std::string_view ApprovalMessage(store::DeviceStatus status) {
 
 }  // namespace
 
-Session::Session(Shard& shard, asio::ip::tcp::socket socket, uint64_t id, std::string peer)
+Session::Session(Shard& shard, asio::ip::tcp::socket socket, uint64_t id, std::string peer,
+                 const admission::Ticket& ticket)
     : shard_(shard),
       socket_(std::move(socket)),
       id_(id),
       peer_(std::move(peer)),
+      ticket_(ticket),
       max_line_bytes_(shard.settings().max_line_bytes),
       accepted_at_(Clock::now()),
       accepted_unix_ms_(NowUnixMs()),
@@ -58,6 +60,7 @@ Session::Session(Shard& shard, SessionTransfer&& t)
       socket_(shard.io()),
       id_(t.id),
       peer_(std::move(t.peer)),
+      ticket_(t.ticket),
       generation_(t.generation),
       key_(std::move(t.key)),
       client_version_(std::move(t.client_version)),
@@ -372,6 +375,7 @@ void Session::OnHandshakeStageLine(std::string_view line) {
                                                 std::string(protocol::ErrorCodeName(result.code)),
                                                 std::string(result.detail));
   RELAY_LOG(kWarn, "%s handshake rejected: %s", Who(), why);
+  shard_.server().NoteSourceFailure(ticket_.source);
   Close(result.ok && frame.kind == protocol::FrameKind::kChat ? ErrorCode::kHandshakeRequired
                                                               : ErrorCode::kHandshakeInvalid,
         why, CloseMode::kNow, "handshake_invalid");
@@ -387,6 +391,10 @@ void Session::Admit(const protocol::HandshakeFrame& hs) {
 
   if (server.draining()) {
     Refuse(HandshakeResult::kRefused, {}, "relayd is shutting down");
+    return;
+  }
+  if (admission::FlapVerdict flap = server.CheckFlapping(key_); !flap.allowed) {
+    RefuseFlapping(flap);
     return;
   }
   if (server.RefusalThrottled(key_, now_ms)) {
@@ -454,6 +462,7 @@ void Session::CompleteHandshake() {
   SessionTransfer transfer;
   transfer.id = id_;
   transfer.peer = peer_;
+  transfer.ticket = ticket_;
   transfer.accepted_at = accepted_at_;
   transfer.accepted_unix_ms = accepted_unix_ms_;
   transfer.generation = generation_;
@@ -495,6 +504,23 @@ void Session::Refuse(HandshakeResult result, std::string_view handshake_message,
   }
   Close(shard_.server().draining() ? ErrorCode::kShuttingDown : ErrorCode::kDeviceRefused, why,
         CloseMode::kNow, HandshakeResultName(result));
+}
+
+void Session::RefuseFlapping(const admission::FlapVerdict& verdict) {
+  // Counted every time, logged once per cool-down: a phone in a reconnect
+  // loop costs accept, one read, one write and the close, no registry lookup.
+  shard_.metrics().handshakes[static_cast<int>(HandshakeResult::kFlapping)]->Inc();
+  const admission::FlapSettings& flapping = shard_.settings().admission.flapping;
+  if (verdict.cooldown_started) {
+    RELAY_LOG(kWarn, "%s device reconnects too often (more than %d handshakes in %d s); "
+              "its handshakes are refused for %d s", Who(), flapping.handshake_limit,
+              flapping.window_ms / 1000, flapping.cooldown_ms / 1000);
+  }
+  const int32_t retry_after_s =
+      static_cast<int32_t>(std::max<int64_t>(1, (verdict.retry_after_ms + 999) / 1000));
+  SendError(ErrorCode::kDeviceFlapping, "device reconnects too often; wait before reconnecting",
+            retry_after_s);
+  Close(std::nullopt, {}, CloseMode::kNow, HandshakeResultName(HandshakeResult::kFlapping));
 }
 
 // ------------------------------------------------------------ established
@@ -543,6 +569,7 @@ bool Session::Authenticate(const protocol::AuthBlock& auth, std::string_view lin
     if (++consecutive_auth_failures_ >= server.settings().auth_failure_limit) {
       RELAY_LOG(kWarn, "%s closing after %d consecutive auth failures", Who(),
                 consecutive_auth_failures_);
+      server.NoteSourceFailure(ticket_.source);
       Close(std::nullopt, {}, CloseMode::kNow, "auth_failures");
     }
     return false;
@@ -799,8 +826,13 @@ void Session::QueueError(ErrorCode code, std::string_view message) {
   SendError(code, message);
 }
 
-void Session::SendError(ErrorCode code, std::string_view message) {
-  protocol::AppendError(output_, code, message);
+void Session::SendError(ErrorCode code, std::string_view message,
+                        std::optional<int32_t> reconnect_after_s) {
+  if (reconnect_after_s) {
+    protocol::AppendError(output_, code, message, *reconnect_after_s);
+  } else {
+    protocol::AppendError(output_, code, message);
+  }
   ++frames_out_;
   shard_.metrics().Error(code);
   shard_.metrics().Out(OutboundEvent::kError);
@@ -914,6 +946,7 @@ void Session::OnTimer(Clock::time_point now) {
     if (now >= accepted_at_ + s.handshake_timeout) {
       shard_.metrics().handshakes[static_cast<int>(HandshakeResult::kTimeout)]->Inc();
       RELAY_LOG(kWarn, "%s no handshake within %d ms", Who(), s.handshake_timeout.count());
+      shard_.server().NoteSourceFailure(ticket_.source);
       Close(ErrorCode::kHandshakeTimeout, "no handshake received in time", CloseMode::kNow,
             "handshake_timeout");
       Flush();

@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dataplane/admission/connection_admission.h"
+#include "dataplane/admission/flap_detector.h"
 #include "dataplane/data_plane.h"
 #include "dataplane/log/log_throttle.h"
 #include "dataplane/net/bot_rate_limits.h"
@@ -43,6 +45,7 @@ struct SessionTransfer {
   int fd = -1;
   uint64_t id = 0;
   std::string peer;
+  admission::Ticket ticket;
   std::chrono::steady_clock::time_point accepted_at;
   int64_t accepted_unix_ms = 0;
   protocol::ClientGeneration generation = protocol::ClientGeneration::kV33;
@@ -66,7 +69,8 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   };
 
   // A freshly accepted connection, in the handshake stage.
-  Session(Shard& shard, boost::asio::ip::tcp::socket socket, uint64_t id, std::string peer);
+  Session(Shard& shard, boost::asio::ip::tcp::socket socket, uint64_t id, std::string peer,
+          const admission::Ticket& ticket);
   // A connection that finished its handshake on another shard.
   Session(Shard& shard, SessionTransfer&& transfer);
   ~Session() override;
@@ -76,6 +80,8 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
 
   uint64_t id() const { return id_; }
   const store::DeviceKey& key() const { return key_; }
+  // The source address's admission (released when the session ends).
+  const admission::Ticket& ticket() const { return ticket_; }
   ConnState state() const { return state_; }
   protocol::ClientGeneration generation() const { return generation_; }
   dataplane::ConnectionInfo Describe() const;
@@ -121,6 +127,7 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   void OnHandshakeStageLine(std::string_view line);
   void Admit(const protocol::HandshakeFrame& handshake);
   void Refuse(HandshakeResult result, std::string_view handshake_message, std::string_view why);
+  void RefuseFlapping(const admission::FlapVerdict& verdict);
   void CompleteHandshake();
 
   // --- established
@@ -135,7 +142,9 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
 
   // --- writing
   protocol::OutboundEvent OutboundEventFor(protocol::OutboundEvent event) const;
-  void SendError(protocol::ErrorCode code, std::string_view message);
+  // `reconnect_after_s`: the hint of refusals that pass (device_flapping).
+  void SendError(protocol::ErrorCode code, std::string_view message,
+                 std::optional<int32_t> reconnect_after_s = std::nullopt);
   void AfterAppend();
   void ScheduleFlush();
   void Flush();
@@ -154,6 +163,7 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   boost::asio::ip::tcp::socket socket_;
   uint64_t id_;
   std::string peer_;
+  admission::Ticket ticket_;
   ConnState state_ = ConnState::kHandshaking;
   protocol::ClientGeneration generation_ = protocol::ClientGeneration::kV33;
   store::DeviceKey key_;

@@ -75,8 +75,9 @@ void Shard::Tick() {
   });
 }
 
-void Shard::AdoptAccepted(asio::ip::tcp::socket socket, uint64_t id, std::string peer) {
-  auto session = std::make_shared<Session>(*this, std::move(socket), id, std::move(peer));
+void Shard::AdoptAccepted(asio::ip::tcp::socket socket, uint64_t id, std::string peer,
+                          const admission::Ticket& ticket) {
+  auto session = std::make_shared<Session>(*this, std::move(socket), id, std::move(peer), ticket);
   sessions_.emplace(id, session);
   session->Start();
 }
@@ -113,7 +114,7 @@ void Shard::OnSessionClosed(Session& session) {
     auto it = by_key_.find(session.key());
     if (it != by_key_.end() && it->second == &session) by_key_.erase(it);
   }
-  server_.ReleaseConnectionSlot();
+  server_.ReleaseConnectionSlot(session.ticket());
   Forget(session);
 }
 

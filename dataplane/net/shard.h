@@ -48,7 +48,8 @@ class Shard : public processing::ReplyOutlet {
   void Stop();
 
   // --- called on this shard's thread
-  void AdoptAccepted(boost::asio::ip::tcp::socket socket, uint64_t id, std::string peer);
+  void AdoptAccepted(boost::asio::ip::tcp::socket socket, uint64_t id, std::string peer,
+                     const admission::Ticket& ticket);
   void AdoptTransferred(SessionTransfer transfer);
   // Registers `session` as the live holder of its key; returns the session
   // it replaced, if any.

@@ -1,5 +1,7 @@
 #include "dataplane/protocol/frame_encoder.h"
 
+#include <optional>
+
 #include "dataplane/protocol/base64.h"
 #include "dataplane/protocol/json_writer.h"
 
@@ -162,12 +164,27 @@ void AppendHandshakeComplete(std::string& out, bool approved, std::string_view m
   frame.EndLine();
 }
 
-void AppendError(std::string& out, ErrorCode code, std::string_view message) {
+namespace {
+
+void WriteError(std::string& out, ErrorCode code, std::string_view message,
+                std::optional<int32_t> reconnect_after_s) {
   FrameWriter frame(out, OutboundEvent::kError);
   frame.String("code", ErrorCodeName(code));
   frame.String("message", message);
+  if (reconnect_after_s) frame.Int("reconnect_after", *reconnect_after_s);
   frame.SinglePosition(0);
   frame.EndLine();
+}
+
+}  // namespace
+
+void AppendError(std::string& out, ErrorCode code, std::string_view message) {
+  WriteError(out, code, message, std::nullopt);
+}
+
+void AppendError(std::string& out, ErrorCode code, std::string_view message,
+                 int32_t reconnect_after_s) {
+  WriteError(out, code, message, reconnect_after_s);
 }
 
 void AppendPing(std::string& out, std::string_view bot_name, std::string_view server_timestamp) {

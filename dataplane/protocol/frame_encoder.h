@@ -43,6 +43,10 @@ void AppendHandshakeComplete(std::string& out, bool approved, std::string_view m
 
 // {"event":"error","data":{"code":"<name>","message":"..","message_positions":[0,0]}}
 void AppendError(std::string& out, ErrorCode code, std::string_view message);
+// The same with a hint when to come back (refusals that pass):
+// {"event":"error","data":{"code":..,"message":..,"reconnect_after":N,"message_positions":[0,0]}}
+void AppendError(std::string& out, ErrorCode code, std::string_view message,
+                 int32_t reconnect_after_s);
 
 // {"event":"ping","data":{"bot_name":..,"channel_id":"ping","room":"PING",
 //  "user_hash":"system","server_timestamp":..,"text":""}}

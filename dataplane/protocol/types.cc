@@ -39,6 +39,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kIdleTimeout: return "idle_timeout";
     case ErrorCode::kDisconnected: return "disconnected";
     case ErrorCode::kShuttingDown: return "shutting_down";
+    case ErrorCode::kConnectionRateLimited: return "connection_rate_limited";
+    case ErrorCode::kTooManyConnections: return "too_many_connections";
+    case ErrorCode::kBanned: return "banned";
+    case ErrorCode::kDeviceFlapping: return "device_flapping";
   }
   return "unknown";
 }

@@ -44,8 +44,12 @@ enum class ErrorCode : uint8_t {
   kIdleTimeout,         // no traffic in time (closed)
   kDisconnected,        // an admin closed the connection (closed)
   kShuttingDown,        // relayd is draining and refuses new work
+  kConnectionRateLimited,  // this address opens connections too fast (closed at accept)
+  kTooManyConnections,  // this address holds too many open connections (closed at accept)
+  kBanned,              // this address is temporarily banned (closed at accept)
+  kDeviceFlapping,      // this device reconnects too often; cool-down (closed)
 };
-inline constexpr int kErrorCodeCount = static_cast<int>(ErrorCode::kShuttingDown) + 1;
+inline constexpr int kErrorCodeCount = static_cast<int>(ErrorCode::kDeviceFlapping) + 1;
 std::string_view ErrorCodeName(ErrorCode code);  // "invalid_json", ...
 
 // Events relayd sends; used for the `event` label of messages-out metrics.

@@ -82,7 +82,7 @@ struct HelpCase {
 
 const std::vector<HelpCase>& HelpCases() {
   static const std::vector<HelpCase> cases = {
-      {{}, {"devices", "connections", "send", "stats", "health", "drain", "migrate", "--addr",
+      {{}, {"devices", "connections", "send", "stats", "health", "drain", "migrate", "bans", "--addr",
             "--token", "--token-file", "--output", "--timeout"}},
       {{"devices"}, {"list", "get", "approve", "block", "revoke", "deny", "delete"}},
       {{"devices", "list"}, {"--bot", "--status", "--page-size", "--all-pages"}},
@@ -105,6 +105,9 @@ const std::vector<HelpCase>& HelpCases() {
       {{"migrate"}, {"status", "--to", "--all", "--bot", "--device", "--fraction", "--rate",
                      "--after", "--watch"}},
       {{"migrate", "status"}, {"[ID]", "--watch"}},
+      {{"bans"}, {"list", "lift", "add"}},
+      {{"bans", "lift"}, {"ADDRESS"}},
+      {{"bans", "add"}, {"ADDRESS", "--for", "--reason"}},
   };
   return cases;
 }
@@ -176,6 +179,10 @@ TEST(RelayctlProcessTest, UsageErrorsExitTwoWithAMessageAndUsage) {
       {{"migrate", "--to", "h:7700", "--fraction", "1.5"}, "--fraction must be in (0, 1]"},
       {{"migrate", "--to", "h:7700", "--device", "no-slash"}, "invalid --device 'no-slash'"},
       {{"migrate", "status", "a", "b"}, "unexpected argument 'b'"},
+      {{"bans", "add", "203.0.113.7"}, "--for is required"},
+      {{"bans", "add", "203.0.113.7", "--for", "soon"}, "invalid --for 'soon'"},
+      {{"bans", "add", "203.0.113.7", "--for", "500ms"}, "invalid --for '500ms'"},
+      {{"bans", "lift"}, "needs ADDRESS"},
   };
   for (const UsageErrorCase& c : cases) {
     SCOPED_TRACE(::testing::PrintToString(c.args));

@@ -167,6 +167,21 @@ TEST(ProtoMapping, DrainProgressFields) {
   EXPECT_EQ(out.messages_in_flight(), 3u);
 }
 
+TEST(ProtoMapping, BanFields) {
+  dataplane::BanInfo ban{"203.0.113.7", "abuse", admission::BanOrigin::kManual, 1000, 61000, 42};
+  v1::Ban out;
+  ToProto(ban, &out);
+  EXPECT_EQ(out.address(), "203.0.113.7");
+  EXPECT_EQ(out.reason(), "abuse");
+  EXPECT_EQ(out.origin(), v1::BAN_ORIGIN_MANUAL);
+  EXPECT_EQ(out.banned_at_unix_ms(), 1000);
+  EXPECT_EQ(out.expires_at_unix_ms(), 61000);
+  EXPECT_EQ(out.connections_refused(), 42u);
+  ban.origin = admission::BanOrigin::kAutomatic;
+  ToProto(ban, &out);
+  EXPECT_EQ(out.origin(), v1::BAN_ORIGIN_AUTOMATIC);
+}
+
 TEST(ProtoMapping, MigrationProgressFields) {
   dataplane::MigrationProgress progress{"mig-7", "relay2.example:7700", 10, 8, 6, 4, true, 5000};
   v1::MigrationProgress out;

@@ -266,6 +266,32 @@ TEST(ParseDrain, DefaultsAndNegativeDurations) {
   ExpectInvalid(ParseDrain(request), "reconnect_spread_seconds");
 }
 
+TEST(ParseAddBan, DurationReasonAndAddress) {
+  v1::AddBanRequest request;
+  ExpectInvalid(ParseAddBan(request), "address");
+  request.set_address("203.0.113.7");
+  ExpectInvalid(ParseAddBan(request), "duration_seconds");
+  request.set_duration_seconds(kMaxBanSeconds + 1);
+  ExpectInvalid(ParseAddBan(request), "duration_seconds");
+  request.set_duration_seconds(600);
+  absl::StatusOr<BanCommand> ban = ParseAddBan(request);
+  ASSERT_TRUE(ban.ok());
+  EXPECT_EQ(ban->address, "203.0.113.7");
+  EXPECT_EQ(ban->duration_ms, 600'000);
+  EXPECT_EQ(ban->reason, "banned by an administrator");
+  request.set_reason(std::string(kMaxReasonBytes + 1, 'x'));
+  ExpectInvalid(ParseAddBan(request), "reason");
+}
+
+TEST(ParseLiftBan, NeedsAnAddress) {
+  v1::LiftBanRequest request;
+  ExpectInvalid(ParseLiftBan(request), "address");
+  request.set_address("2001:db8::1");
+  absl::StatusOr<std::string> address = ParseLiftBan(request);
+  ASSERT_TRUE(address.ok());
+  EXPECT_EQ(*address, "2001:db8::1");
+}
+
 v1::MigrateRequest MigrateAll() {
   v1::MigrateRequest request;
   request.set_target_host("relay2.example.net");

@@ -41,7 +41,7 @@ void LineSocket::Close() {
 }
 
 absl::Status LineSocket::Connect(const std::string& host, uint16_t port,
-                                 std::chrono::milliseconds timeout) {
+                                 std::chrono::milliseconds timeout, const std::string& local_ip) {
   Close();
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -54,6 +54,19 @@ absl::Status LineSocket::Connect(const std::string& host, uint16_t port,
   if (fd_ < 0) return Errno("socket");
   const int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!local_ip.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, local_ip.c_str(), &local.sin_addr) != 1) {
+      Close();
+      return absl::InvalidArgumentError(absl::StrCat("not an IPv4 address: ", local_ip));
+    }
+    if (::bind(fd_, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
+      absl::Status s = Errno(absl::StrCat("bind ", local_ip));
+      Close();
+      return s;
+    }
+  }
 
   // Non-blocking connect so the 5 s phone-style connect timeout holds.
   if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {

@@ -22,8 +22,11 @@ class LineSocket {
   LineSocket(const LineSocket&) = delete;
   LineSocket& operator=(const LineSocket&) = delete;
 
-  // IPv4 dotted host or "localhost".
-  absl::Status Connect(const std::string& host, uint16_t port, std::chrono::milliseconds timeout);
+  // IPv4 dotted host or "localhost". A non-empty `local_ip` binds the
+  // socket's source address first (e.g. 127.0.0.7 to look like another
+  // phone to the server).
+  absl::Status Connect(const std::string& host, uint16_t port, std::chrono::milliseconds timeout,
+                       const std::string& local_ip = "");
   bool is_open() const { return fd_ >= 0; }
   // The local IP address, as Java's getLocalAddress().getHostAddress().
   std::string LocalIp() const;

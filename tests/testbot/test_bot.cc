@@ -48,7 +48,7 @@ absl::Status TestBot::ConnectTo(const std::string& host, uint16_t port) {
   closed_at_.reset();
   mid_line_ = false;
   deferred_ping_replies_.clear();
-  absl::Status s = socket_.Connect(host, port, config_.connect_timeout);
+  absl::Status s = socket_.Connect(host, port, config_.connect_timeout, config_.local_ip);
   if (!s.ok()) return s;
   if (!config_.device_ip) identity_.device_ip = socket_.LocalIp();
   Record("--", absl::StrCat("connected to ", host, ":", port));

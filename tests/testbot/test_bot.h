@@ -35,6 +35,9 @@ using Millis = std::chrono::milliseconds;
 
 struct TestBotConfig {
   std::string host = "127.0.0.1";
+  // Source address to connect from; empty = chosen by the kernel. Loopback
+  // tests use 127.0.0.x to appear as different phones.
+  std::string local_ip;
   uint16_t port = 0;
   Generation generation = Generation::kV33;
   std::string bot_name = "LOA.i";

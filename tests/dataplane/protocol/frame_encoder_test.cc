@@ -254,6 +254,16 @@ TEST(FrameEncoderTest, HandshakeComplete) {
   EXPECT_EQ(frame.Data("server_version"), "2.0.0");
 }
 
+TEST(FrameEncoderTest, ErrorFrameWithReconnectHint) {
+  std::string out;
+  AppendError(out, ErrorCode::kDeviceFlapping, "cool down", 287);
+  EXPECT_EQ(out,
+            "{\"event\":\"error\",\"data\":{\"code\":\"device_flapping\",\"message\":"
+            "\"cool down\",\"reconnect_after\":287,\"message_positions\":[0,0]}}\n");
+  ParsedFrame frame(out);
+  EXPECT_EQ(frame.DataInt("reconnect_after"), 287);
+}
+
 TEST(FrameEncoderTest, ErrorFrameForEveryCode) {
   for (int i = 0; i < kErrorCodeCount; ++i) {
     const auto code = static_cast<ErrorCode>(i);

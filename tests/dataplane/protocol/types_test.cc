@@ -58,6 +58,10 @@ TEST(TypesTest, ErrorCodeNamesMatchTheProtocol) {
   EXPECT_EQ(ErrorCodeName(ErrorCode::kIdleTimeout), "idle_timeout");
   EXPECT_EQ(ErrorCodeName(ErrorCode::kDisconnected), "disconnected");
   EXPECT_EQ(ErrorCodeName(ErrorCode::kShuttingDown), "shutting_down");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kConnectionRateLimited), "connection_rate_limited");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kTooManyConnections), "too_many_connections");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kBanned), "banned");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kDeviceFlapping), "device_flapping");
 }
 
 TEST(TypesTest, OutboundEventNames) {

@@ -5,6 +5,17 @@
 #include "absl/strings/str_cat.h"
 
 namespace botrelay::store {
+namespace {
+
+absl::Status StatusFor(int code, std::string message) {
+  const int primary = code & 0xff;
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    return absl::DataLossError(std::move(message));
+  }
+  return absl::UnavailableError(std::move(message));
+}
+
+}  // namespace
 
 SqliteStatement::~SqliteStatement() { sqlite3_finalize(statement_); }
 
@@ -73,9 +84,9 @@ std::optional<std::string> SqliteStatement::ColumnOptionalText(int column) const
 absl::Status SqliteStatement::Error(int code) const {
   // The statement's own error (sqlite3_step's return in the v2 interface) is
   // the precise one; the connection adds the message.
-  return absl::UnavailableError(absl::StrCat("sqlite: ", sqlite3_sql(statement_), ": ",
-                                             sqlite3_errstr(code), " (",
-                                             sqlite3_errmsg(sqlite3_db_handle(statement_)), ")"));
+  return StatusFor(code, absl::StrCat("sqlite: ", sqlite3_sql(statement_), ": ",
+                                      sqlite3_errstr(code), " (",
+                                      sqlite3_errmsg(sqlite3_db_handle(statement_)), ")"));
 }
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
@@ -117,8 +128,9 @@ absl::StatusOr<SqliteStatement> SqliteConnection::Prepare(const char* sql) {
 }
 
 absl::Status SqliteConnection::LastError(std::string_view what) const {
-  return absl::UnavailableError(absl::StrCat("sqlite: ", absl::string_view(what.data(), what.size()),
-                                             ": ", sqlite3_errmsg(db_)));
+  return StatusFor(sqlite3_extended_errcode(db_),
+                   absl::StrCat("sqlite: ", absl::string_view(what.data(), what.size()), ": ",
+                                sqlite3_errmsg(db_)));
 }
 
 }  // namespace botrelay::store

@@ -97,6 +97,12 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const s
   // sqlite3_open_v2 returns a handle even on failure so the error can be read.
   std::unique_ptr<SqliteConnection> connection(new SqliteConnection(db));
   if (code != SQLITE_OK) return connection->LastError(absl::StrCat("open ", path));
+  // sqlite quietly opens a file it may not write read-only; every write
+  // would then fail until a restart, even after the permissions are fixed.
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    return absl::UnavailableError(absl::StrCat(
+        "sqlite: open ", path, ": the file is not writable for this user (read-only)"));
+  }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_timeout_ms);
   return connection;

@@ -53,7 +53,8 @@ class SqliteStatement {
 
 class SqliteConnection {
  public:
-  // Opens (creating if missing) the database file.
+  // Opens (creating if missing) the database file; UNAVAILABLE if it can
+  // only be opened read-only.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
                                                                 int busy_timeout_ms);
   ~SqliteConnection();

@@ -305,7 +305,7 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
 
   StoreStats Stats() override {
     StoreStats stats;
-    stats.queued_writes = queue_.size();
+    stats.queued_writes = queue_.size() + in_flight_.load();
     stats.dropped_pings = dropped_pings_.load();
     stats.failures = failures_.load();
     return stats;
@@ -382,11 +382,14 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
       std::lock_guard db(db_mutex_);
       std::deque<QueuedWrite> batch = queue_.Take(std::min(kMaxBatchItems, budget - written));
       if (batch.empty()) break;
-      if (absl::Status status = WriteBatch(batch); !status.ok()) {
+      in_flight_ = batch.size();
+      absl::Status status = WriteBatch(batch);
+      if (!status.ok()) {
         MarkUnhealthy(status);
         AfterEnqueue(queue_.Restore(std::move(batch)));
-        return Unavailable(status);
       }
+      in_flight_ = 0;
+      if (!status.ok()) return Unavailable(status);
       written += batch.size();
     }
     if (written == 0 && !healthy_.load()) return Probe();
@@ -520,6 +523,9 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
   WriteQueue queue_;
   std::atomic<uint64_t> dropped_pings_{0};
   std::atomic<uint64_t> failures_{0};
+  // Size of the batch being written (taken from queue_); guarded by db_mutex_
+  // for writes, read by Stats without it.
+  std::atomic<size_t> in_flight_{0};
   std::atomic<bool> drop_logged_{false};
   std::atomic<bool> over_limit_logged_{false};
 

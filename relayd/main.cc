@@ -30,6 +30,10 @@ namespace {
 
 using namespace botrelay;
 
+// Exit codes: 0 stopped after a drain, 1 runtime failure at start-up, 2 bad
+// configuration, 3 the store file is corrupt or not a database.
+constexpr int kExitStoreCorrupt = 3;
+
 bool WriteReadyFile(const std::string& path, const std::string& json) {
   // Atomic: readers never see a half-written file.
   std::string tmp = path + ".tmp";
@@ -93,6 +97,15 @@ int Run(int argc, char** argv) {
   RaiseDescriptorLimit(config->relay.max_connections);
   auto registry = store::OpenSqliteDeviceRegistry(config->store);
   if (!registry.ok()) {
+    if (absl::IsDataLoss(registry.status())) {
+      // Restarting cannot help and writing could make it worse: stop with a
+      // code of its own so a service manager can stop retrying.
+      RELAY_LOG(kError,
+                "device store %s is corrupt, not starting on it: %s. Stop here, keep a copy of "
+                "the files, recover or restore the store (docs/operations.md, Store failures)",
+                config->store.path, std::string(registry.status().message()));
+      return kExitStoreCorrupt;
+    }
     RELAY_LOG(kError, "cannot open device store %s: %s", config->store.path,
               std::string(registry.status().message()));
     return 1;

@@ -134,6 +134,17 @@ RelayServer::RelayServer(const RelaySettings& settings, store::DeviceRegistry& r
   metrics_registry_.AddCallbackGauge("botrelay_store_healthy",
                                      "1 while the device store answers, 0 otherwise", {},
                                      [this] { return registry_.Health().ok() ? 1.0 : 0.0; });
+  metrics_registry_.AddCallbackGauge(
+      "botrelay_store_queued_writes",
+      "Handshake facts, history entries and ping samples waiting for the device store", {},
+      [this] { return static_cast<double>(registry_.Stats().queued_writes); });
+  metrics_registry_.AddCallbackCounter(
+      "botrelay_store_dropped_pings_total",
+      "Ping samples dropped because the store's write queue was full while the store failed", {},
+      [this] { return static_cast<double>(registry_.Stats().dropped_pings); });
+  metrics_registry_.AddCallbackCounter(
+      "botrelay_store_failures_total", "Times the device store turned unhealthy", {},
+      [this] { return static_cast<double>(registry_.Stats().failures); });
   metrics_registry_.AddCallbackGauge("botrelay_serving", "1 while relayd accepts bots", {},
                                      [this] { return IsServing() ? 1.0 : 0.0; });
 }

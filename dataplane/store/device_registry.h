@@ -7,7 +7,7 @@
 // every change goes through this object, the memory copy is never stale.
 // Writes that only record facts (last seen, client version, ping history)
 // are batched on a writer thread; status changes are durable before
-// SetStatus returns.
+// SetStatus returns (fsynced: they survive a power loss, not only a crash).
 //
 // Thread-safe: called from every event-loop thread and from gRPC threads.
 
@@ -37,6 +37,13 @@ struct DeviceFilter {
   std::optional<DeviceStatus> status;  // nullopt = any
 };
 
+// The writer's state, for metrics.
+struct StoreStats {
+  uint64_t queued_writes = 0;  // batched writes waiting for the database
+  uint64_t dropped_pings = 0;  // ping samples dropped since start: the queue was full
+  uint64_t failures = 0;       // times the store turned unhealthy since start
+};
+
 struct DevicePage {
   std::vector<DeviceRecord> devices;
   std::string next_page_token;  // empty on the last page
@@ -48,7 +55,10 @@ class DeviceRegistry {
 
   // Handshake path: looks the device up (memory only), registers unknown
   // devices per policy, and queues the last-seen/version/IP update.
-  // UNAVAILABLE when the store is unhealthy: callers fail closed.
+  // While the store is unhealthy, known devices are still answered from
+  // memory (their status is what was last made durable: a status change that
+  // cannot be written is not made), and unknown devices get UNAVAILABLE, as
+  // their registration could not be made durable: callers fail closed.
   virtual absl::StatusOr<AdmitResult> Admit(const HandshakeFacts& facts) = 0;
 
   // Current record. NOT_FOUND if absent.
@@ -85,6 +95,8 @@ class DeviceRegistry {
 
   // Writes everything queued; used on shutdown and by tests.
   virtual absl::Status Flush() = 0;
+
+  virtual StoreStats Stats() = 0;
 };
 
 }  // namespace botrelay::store

@@ -5,6 +5,17 @@
 #include "absl/strings/str_cat.h"
 
 namespace botrelay::store {
+namespace {
+
+absl::Status StatusFor(int code, std::string message) {
+  const int primary = code & 0xff;
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    return absl::DataLossError(std::move(message));
+  }
+  return absl::UnavailableError(std::move(message));
+}
+
+}  // namespace
 
 SqliteStatement::~SqliteStatement() { sqlite3_finalize(statement_); }
 
@@ -73,9 +84,9 @@ std::optional<std::string> SqliteStatement::ColumnOptionalText(int column) const
 absl::Status SqliteStatement::Error(int code) const {
   // The statement's own error (sqlite3_step's return in the v2 interface) is
   // the precise one; the connection adds the message.
-  return absl::UnavailableError(absl::StrCat("sqlite: ", sqlite3_sql(statement_), ": ",
-                                             sqlite3_errstr(code), " (",
-                                             sqlite3_errmsg(sqlite3_db_handle(statement_)), ")"));
+  return StatusFor(code, absl::StrCat("sqlite: ", sqlite3_sql(statement_), ": ",
+                                      sqlite3_errstr(code), " (",
+                                      sqlite3_errmsg(sqlite3_db_handle(statement_)), ")"));
 }
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
@@ -86,6 +97,12 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const s
   // sqlite3_open_v2 returns a handle even on failure so the error can be read.
   std::unique_ptr<SqliteConnection> connection(new SqliteConnection(db));
   if (code != SQLITE_OK) return connection->LastError(absl::StrCat("open ", path));
+  // sqlite quietly opens a file it may not write read-only; every write
+  // would then fail until a restart, even after the permissions are fixed.
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    return absl::UnavailableError(absl::StrCat(
+        "sqlite: open ", path, ": the file is not writable for this user (read-only)"));
+  }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_timeout_ms);
   return connection;
@@ -117,8 +134,9 @@ absl::StatusOr<SqliteStatement> SqliteConnection::Prepare(const char* sql) {
 }
 
 absl::Status SqliteConnection::LastError(std::string_view what) const {
-  return absl::UnavailableError(absl::StrCat("sqlite: ", absl::string_view(what.data(), what.size()),
-                                             ": ", sqlite3_errmsg(db_)));
+  return StatusFor(sqlite3_extended_errcode(db_),
+                   absl::StrCat("sqlite: ", absl::string_view(what.data(), what.size()), ": ",
+                                sqlite3_errmsg(db_)));
 }
 
 }  // namespace botrelay::store

@@ -1,6 +1,8 @@
 #pragma once
 // A thin RAII layer over the SQLite C API: one connection, prepared
-// statements, and errors as absl::Status carrying sqlite's own message.
+// statements, and errors as absl::Status carrying sqlite's own message:
+// DATA_LOSS when the file is corrupt or not a database (retrying cannot
+// help), UNAVAILABLE for everything else (locked, full, I/O error).
 // Not thread-safe; the owner serialises access.
 
 #include <sqlite3.h>
@@ -51,7 +53,8 @@ class SqliteStatement {
 
 class SqliteConnection {
  public:
-  // Opens (creating if missing) the database file.
+  // Opens (creating if missing) the database file; UNAVAILABLE if it can
+  // only be opened read-only.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
                                                                 int busy_timeout_ms);
   ~SqliteConnection();
@@ -64,7 +67,7 @@ class SqliteConnection {
   absl::StatusOr<std::string> QueryText(const char* sql);
   absl::StatusOr<SqliteStatement> Prepare(const char* sql);
 
-  // The connection's last error as UNAVAILABLE, prefixed with what failed.
+  // The connection's last error, prefixed with what failed.
   absl::Status LastError(std::string_view what) const;
 
  private:

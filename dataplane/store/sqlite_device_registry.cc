@@ -134,19 +134,23 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
   }
 
   absl::StatusOr<AdmitResult> Admit(const HandshakeFacts& facts) override {
-    if (!healthy_.load(std::memory_order_acquire)) {
-      if (absl::Status health = Health(); !health.ok()) return health;
-    }
+    // A known device's status in memory is the durable one, so it can be
+    // answered while the store fails; its handshake facts wait in the queue.
+    // A registration could not be made durable: unknown devices fail closed.
+    const bool store_failing = !healthy_.load(std::memory_order_acquire);
     const bool refuse_unknown = settings_.unknown_devices == UnknownDevicePolicy::kRefuse;
-    if (refuse_unknown) {
+    if (refuse_unknown || store_failing) {
       // Unknown devices are turned away under the shared lock alone.
       std::shared_lock lock(devices_mutex_);
-      if (!devices_.contains(facts.key)) return RefusedUnknown();
+      if (!devices_.contains(facts.key)) {
+        return store_failing ? absl::StatusOr<AdmitResult>(StoreFailure()) : RefusedUnknown();
+      }
     }
 
     std::unique_lock lock(devices_mutex_);
     auto it = devices_.find(facts.key);
     if (it == devices_.end()) {
+      if (store_failing) return StoreFailure();
       if (refuse_unknown) return RefusedUnknown();
       return Register(facts);
     }
@@ -231,11 +235,19 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
   template <typename Change>
   absl::Status WriteWithHistory(const DeviceKey& key, const DeviceHistoryEntry& entry,
                                 Change&& change) {
-    absl::Status written = RunInTransaction(*connection_, [&]() -> absl::Status {
-      if (absl::Status s = change(); !s.ok()) return s;
-      if (absl::Status s = tables_->InsertHistory(key, entry); !s.ok()) return s;
-      return tables_->PruneHistory(key, settings_.history_retention_per_device);
-    });
+    // An operator's decision survives a power loss, not only a crash: the
+    // commit waits for fsync (synchronous=NORMAL, kept for the batches, would
+    // sync only at the next checkpoint). Admin changes are rare; the fsync is cheap.
+    absl::Status written = connection_->Exec("PRAGMA synchronous=FULL");
+    if (written.ok()) {
+      written = RunInTransaction(*connection_, [&]() -> absl::Status {
+        if (absl::Status s = change(); !s.ok()) return s;
+        if (absl::Status s = tables_->InsertHistory(key, entry); !s.ok()) return s;
+        return tables_->PruneHistory(key, settings_.history_retention_per_device);
+      });
+      // Setting the level touches no file; it cannot fail once the first did not.
+      connection_->Exec("PRAGMA synchronous=NORMAL").IgnoreError();
+    }
     if (!written.ok()) {
       MarkUnhealthy(written);
       return Unavailable(written);
@@ -292,7 +304,22 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
 
   absl::Status Flush() override { return WriteQueued(queue_.size()); }
 
+  StoreStats Stats() override {
+    StoreStats stats;
+    stats.queued_writes = queue_.size() + in_flight_.load();
+    stats.dropped_pings = dropped_pings_.load();
+    stats.failures = failures_.load();
+    return stats;
+  }
+
  private:
+  // The reason handshakes of unknown devices are refused: the last error, or
+  // a generic one if the store recovered since the caller looked.
+  absl::Status StoreFailure() {
+    absl::Status health = Health();
+    return health.ok() ? absl::UnavailableError("device store failing") : health;
+  }
+
   static AdmitResult RefusedUnknown() {
     AdmitResult result;
     result.refused_unknown = true;
@@ -356,11 +383,14 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
       std::lock_guard db(db_mutex_);
       std::deque<QueuedWrite> batch = queue_.Take(std::min(kMaxBatchItems, budget - written));
       if (batch.empty()) break;
-      if (absl::Status status = WriteBatch(batch); !status.ok()) {
+      in_flight_ = batch.size();
+      absl::Status status = WriteBatch(batch);
+      if (!status.ok()) {
         MarkUnhealthy(status);
         AfterEnqueue(queue_.Restore(std::move(batch)));
-        return Unavailable(status);
       }
+      in_flight_ = 0;
+      if (!status.ok()) return Unavailable(status);
       written += batch.size();
     }
     if (written == 0 && !healthy_.load()) return Probe();
@@ -453,8 +483,11 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
       std::lock_guard lock(health_mutex_);
       health_ = Unavailable(cause);
       if (healthy_.exchange(false)) {
-        RELAY_LOG(kError, "database failing; handshakes are refused until a write succeeds: %s",
-                 std::string(cause.message()).c_str());
+        failures_.fetch_add(1);
+        RELAY_LOG(kError,
+                  "database failing; unknown devices are refused and writes are queued until a "
+                  "write succeeds: %s",
+                  std::string(cause.message()).c_str());
       }
     }
     NotifyWriter();  // switch it to the probe interval
@@ -514,6 +547,10 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
 
   WriteQueue queue_;
   std::atomic<uint64_t> dropped_pings_{0};
+  std::atomic<uint64_t> failures_{0};
+  // Size of the batch being written (taken from queue_); guarded by db_mutex_
+  // for writes, read by Stats without it.
+  std::atomic<size_t> in_flight_{0};
   std::atomic<bool> drop_logged_{false};
   std::atomic<bool> over_limit_logged_{false};
 
@@ -543,6 +580,7 @@ absl::StatusOr<std::unique_ptr<DeviceRegistry>> OpenSqliteDeviceRegistry(
   if (absl::Status configured = ConfigureConnection(**connection); !configured.ok()) {
     return configured;
   }
+  if (absl::Status intact = CheckIntegrity(**connection); !intact.ok()) return intact;
   if (absl::Status migrated = MigrateSchema(**connection, NowMs()); !migrated.ok()) {
     return migrated;
   }

@@ -99,6 +99,16 @@ absl::Status ConfigureConnection(SqliteConnection& connection) {
   return connection.Exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
 }
 
+absl::Status CheckIntegrity(SqliteConnection& connection) {
+  absl::StatusOr<std::string> verdict = connection.QueryText("PRAGMA quick_check(1)");
+  if (!verdict.ok()) return verdict.status();
+  if (*verdict != "ok") {
+    return absl::DataLossError(absl::StrCat("sqlite: database is corrupt (quick_check: ",
+                                            *verdict, ")"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status MigrateSchema(SqliteConnection& connection, int64_t now_ms) {
   if (absl::Status created = connection.Exec(
           "CREATE TABLE IF NOT EXISTS schema_migrations ("

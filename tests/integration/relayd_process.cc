@@ -60,6 +60,7 @@ absl::StatusOr<std::unique_ptr<RelaydProcess>> RelaydProcess::Start(const std::s
   } else {
     p->dir_ = options.dir;
   }
+  p->store_path_ = options.store_path.empty() ? p->dir_ + "/relayd.sqlite3" : options.store_path;
   const std::string ready_file = p->dir_ + "/ready.json";
   std::filesystem::remove(ready_file);
 
@@ -85,6 +86,7 @@ absl::StatusOr<std::unique_ptr<RelaydProcess>> RelaydProcess::Start(const std::s
     }
     if (!replaced) flags.push_back(extra);
   }
+  p->argv_ = options.command_prefix;
   p->argv_.push_back(binary);
   p->argv_.insert(p->argv_.end(), flags.begin(), flags.end());
 

@@ -27,6 +27,12 @@ struct RelaydOptions {
   // directory removed on destruction. Reusing one restarts on the same store.
   std::string dir;
   std::chrono::milliseconds ready_timeout{10000};
+  // A command that execs the rest of its arguments in the same process
+  // (unshare, setpriv), run in front of relayd: fault tests use it to give
+  // relayd a mount namespace with a small tmpfs, or another user.
+  std::vector<std::string> command_prefix;
+  // Store file; empty = store_path()'s default in `dir`.
+  std::string store_path;
 };
 
 class RelaydProcess {
@@ -55,7 +61,7 @@ class RelaydProcess {
   const std::string& admin_address() const { return admin_address_; }
   const std::string& metrics_address() const { return metrics_address_; }
   const std::string& dir() const { return dir_; }
-  std::string store_path() const { return dir_ + "/relayd.sqlite3"; }
+  const std::string& store_path() const { return store_path_; }
   std::string log_path() const { return dir_ + "/relayd.stderr.log"; }
   const std::vector<std::string>& argv() const { return argv_; }
 
@@ -73,6 +79,7 @@ class RelaydProcess {
   int exit_wait_status_ = 0;
   bool owns_dir_ = false;
   std::string dir_;
+  std::string store_path_;
   std::vector<std::string> argv_;
   uint16_t bot_port_ = 0;
   std::string bot_address_, admin_address_, metrics_address_;

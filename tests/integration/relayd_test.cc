@@ -18,10 +18,16 @@ constexpr size_t kTranscriptsShown = 10;
 }  // namespace
 
 void RelaydTest::StartRelayd(std::vector<std::string> flags) {
-  ASSERT_NE(kRelaydBinary, nullptr) << "this build has no relayd target";
   RelaydOptions options;
-  options.flags = {"--auth-mode=enforce"};
-  options.flags.insert(options.flags.end(), flags.begin(), flags.end());
+  options.flags = std::move(flags);
+  StartRelayd(std::move(options));
+}
+
+void RelaydTest::StartRelayd(RelaydOptions options) {
+  ASSERT_NE(kRelaydBinary, nullptr) << "this build has no relayd target";
+  options.flags.insert(options.flags.begin(), "--auth-mode=enforce");
+  admin_.reset();
+  relayd_.reset();
   absl::StatusOr<std::unique_ptr<RelaydProcess>> started =
       RelaydProcess::Start(kRelaydBinary, std::move(options));
   ASSERT_TRUE(started.ok()) << started.status();

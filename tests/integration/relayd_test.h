@@ -57,6 +57,9 @@ class RelaydTest : public ::testing::Test {
   // `flags`, which replace defaults of the same name. Use as
   // ASSERT_NO_FATAL_FAILURE(StartRelayd({...})).
   void StartRelayd(std::vector<std::string> flags = {});
+  // The same with every option; replaces a relayd started before (killed
+  // if still running), e.g. to restart on the same `options.dir`.
+  void StartRelayd(RelaydOptions options);
   RelaydProcess& relayd() { return *relayd_; }
   AdminClient& admin() { return *admin_; }
 

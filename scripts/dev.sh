@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The two commands of the README:
 #   scripts/dev.sh run    install what is missing, build, start relayd (dev defaults)
-#   scripts/dev.sh test   install what is missing, build, run every test
+#   scripts/dev.sh test   install what is missing, build, run every test:
+#                         the suite, the suite again under ASan+UBSan, the
+#                         concurrency tests under TSan, and a bounded fuzz run
+#                         (`test --quick`: the plain suite only)
 # Both are idempotent and run as root on Debian 12 (sudo is used otherwise).
 set -euo pipefail
 
@@ -18,10 +21,13 @@ PACKAGES=(
   libgtest-dev libgmock-dev libsqlite3-dev libssl-dev libsimdjson-dev
   python3-grpcio grpc-proto sqlite3
 )
+# Only the test command needs these: clang's libFuzzer, and gcc's sanitizer
+# runtimes (already pulled in by g++ on Debian 12, listed to say so).
+TEST_PACKAGES=(clang libclang-rt-14-dev libasan8 libubsan1 libtsan2)
 
 install_missing() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -32,11 +38,20 @@ install_missing() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-build() {
-  echo "==> building in $BUILD_DIR"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$BUILD_DIR" -j "$JOBS"
+# configure_and_build <build-dir> <target> [cmake args...]
+configure_and_build() {
+  local dir="$1" target="$2"
+  shift 2
+  echo "==> building $target in $dir"
+  # ccache is optional: it only shortens rebuilds across worktrees.
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" \
+    >/dev/null
+  cmake --build "$dir" -j "$JOBS" --target "$target"
 }
+
+build() { configure_and_build "$BUILD_DIR" all; }
 
 run_relayd() {
   local state="$ROOT/.botrelay"
@@ -57,16 +72,60 @@ CONF
   exec "$BUILD_DIR/relayd/relayd" --config "$conf" "$@"
 }
 
-run_tests() {
-  echo "==> running tests"
-  ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 300
+# run_ctest <build-dir> [ctest args...]
+run_ctest() {
+  local dir="$1"
+  shift
+  echo "==> running tests in $dir $*"
+  ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 300 "$@"
+}
+
+# Each stage of `test` is timed, so that CI's budget can be checked from
+# its log (docs/reliability.md lists the figures).
+STAGE_TIMES=()
+timed() {
+  local name="$1" start=$SECONDS
+  shift
+  "$@"
+  STAGE_TIMES+=("$name $((SECONDS - start))s")
+}
+
+asan_stage() {
+  local dir="$ROOT/build-asan"
+  configure_and_build "$dir" all -DBOTRELAY_SANITIZE=ON
+  # relayd and relayctl started by the integration tests inherit these.
+  ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1" \
+  UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    run_ctest "$dir"
+}
+
+tsan_stage() {
+  local dir="$ROOT/build-tsan"
+  configure_and_build "$dir" concurrency_tests -DBOTRELAY_TSAN=ON
+  TSAN_OPTIONS="suppressions=$ROOT/tests/sanitizers/tsan.supp:halt_on_error=1:second_deadlock_stack=1" \
+    run_ctest "$dir" -L concurrency
+}
+
+run_all_tests() {
+  local quick=""
+  [ "${1:-}" = "--quick" ] && quick=1
+  [ -n "$quick" ] || install_missing "${TEST_PACKAGES[@]}"
+  timed "build" build
+  timed "tests" run_ctest "$BUILD_DIR"
+  if [ -z "$quick" ]; then
+    timed "asan+ubsan (build and tests)" asan_stage
+    timed "tsan (build and concurrency tests)" tsan_stage
+    timed "fuzz (build and bounded runs)" "$ROOT/scripts/fuzz.sh"
+  fi
+  echo "==> all tests passed; stage times:"
+  printf '    %s\n' "${STAGE_TIMES[@]}"
 }
 
 cmd="${1:-}"
 shift || true
 case "$cmd" in
-  run) install_missing; build; run_relayd "$@" ;;
-  test) install_missing; build; run_tests ;;
-  build) install_missing; build ;;
-  *) echo "usage: $0 run|test|build" >&2; exit 2 ;;
+  run) install_missing "${PACKAGES[@]}"; build; run_relayd "$@" ;;
+  test) install_missing "${PACKAGES[@]}"; run_all_tests "$@" ;;
+  build) install_missing "${PACKAGES[@]}"; build ;;
+  *) echo "usage: $0 run|test [--quick]|build" >&2; exit 2 ;;
 esac

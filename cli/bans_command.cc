@@ -91,6 +91,8 @@ int Add(Invocation& invocation) {
     PrintJson(invocation.out(), response);
   } else {
     PrintBan(invocation.out(), response.ban());
+    invocation.out() << PluralCount(response.connections_closed(), "open connection")
+                     << " closed\n";
   }
   return kExitOk;
 }

@@ -46,10 +46,6 @@ std::string KeyText(const admin::v1::DeviceKey& key) {
   return absl::StrCat(key.bot_name(), "/", key.device_id());
 }
 
-std::string PluralCount(int n, const char* noun) {
-  return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
-}
-
 void PrintDeviceTable(std::ostream& out,
                       const admin::v1::ListDevicesResponse& response) {
   Table table({"BOT", "DEVICE", "STATUS", "VERSION", "LAST_IP", "LAST_SEEN"});

@@ -114,6 +114,10 @@ std::string FormatNumber(double value) {
   return absl::StrFormat("%.6g", value);
 }
 
+std::string PluralCount(int n, const char* noun) {
+  return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
+}
+
 std::string EnumLabel(const google::protobuf::EnumDescriptor* type, int value,
                       std::string_view prefix) {
   if (value == 0) return "-";

@@ -58,6 +58,9 @@ std::string FormatUnixMs(int64_t unix_ms);
 // values with up to 6 significant digits.
 std::string FormatNumber(double value);
 
+// "1 connection", "3 connections".
+std::string PluralCount(int n, const char* noun);
+
 // An enum value's name without its type prefix, lower-cased:
 // DEVICE_STATUS_APPROVED with prefix "DEVICE_STATUS_" -> "approved". The
 // zero value (*_UNSPECIFIED: no value at all) renders as "-".

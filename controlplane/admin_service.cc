@@ -297,11 +297,13 @@ grpc::Status AdminService::AddBan(grpc::ServerContext* context, const v1::AddBan
   if (grpc::Status denied = auth_.Authorize(*context); !denied.ok()) return denied;
   absl::StatusOr<BanCommand> command = ParseAddBan(*request);
   if (!command.ok()) return ToGrpcStatus(command.status());
-  absl::StatusOr<dataplane::BanInfo> ban =
+  absl::StatusOr<std::pair<dataplane::BanInfo, int>> result =
       data_plane_.AddBan(command->address, command->duration_ms, command->reason);
-  if (!ban.ok()) return ToGrpcStatus(ban.status());
-  RELAY_LOG(kInfo, "%s", absl::StrCat("address ", ban->address, " banned by ", context->peer()));
-  ToProto(*ban, response->mutable_ban());
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  const auto& [ban, closed] = *result;
+  RELAY_LOG(kInfo, "%s", absl::StrCat("address ", ban.address, " banned by ", context->peer()));
+  ToProto(ban, response->mutable_ban());
+  response->set_connections_closed(closed);
   return grpc::Status::OK;
 }
 

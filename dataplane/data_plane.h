@@ -165,14 +165,18 @@ class DataPlane {
   virtual absl::StatusOr<MigrationProgress> GetMigration(const std::string& id) = 0;
 
   // --- bans of source addresses: a banned address's new connections are
-  // closed at accept; open connections are not affected.
+  // closed at accept. An automatic ban leaves open connections alone (they
+  // passed the handshake); a ban added here closes them too.
   // Active bans, soonest expiry first.
   virtual std::vector<BanInfo> ListBans() = 0;
-  // Bans `address` for `duration_ms` (> 0). INVALID_ARGUMENT for a malformed
-  // address, FAILED_PRECONDITION for an allowlisted one, RESOURCE_EXHAUSTED
-  // when the bounded source table has no room.
-  virtual absl::StatusOr<BanInfo> AddBan(const std::string& address, int64_t duration_ms,
-                                         const std::string& reason) = 0;
+  // Bans `address` for `duration_ms` (> 0) and closes its open connections
+  // with `error{banned}`; returns the ban and how many were closed.
+  // INVALID_ARGUMENT for a malformed address, FAILED_PRECONDITION for an
+  // allowlisted one, RESOURCE_EXHAUSTED when the bounded source table has no
+  // room.
+  virtual absl::StatusOr<std::pair<BanInfo, int>> AddBan(const std::string& address,
+                                                         int64_t duration_ms,
+                                                         const std::string& reason) = 0;
   // Returns the lifted ban. INVALID_ARGUMENT for a malformed address,
   // NOT_FOUND if the address is not banned.
   virtual absl::StatusOr<BanInfo> LiftBan(const std::string& address) = 0;

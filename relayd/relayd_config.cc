@@ -38,7 +38,7 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   double handshake_timeout = 10, idle_timeout = 1800, close_grace = 2, ping_interval = 30,
          ping_timeout = 90, auth_max_skew = 300, refused_throttle = 60, processing_deadline = 300,
          drain_deadline = 30, drain_spread = 60, store_flush = 0.2, ban_window = 60,
-         ban_duration = 600, flap_window = 60, flap_cooldown = 300;
+         ban_duration = 600, flap_window = 60, flap_cooldown = 300, ping_record_interval = 300;
   std::string admission_allowlist;
   admission::SourceLimitSettings& sources = r.admission.sources;
   admission::FlapSettings& flapping = r.admission.flapping;
@@ -192,6 +192,8 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   add("unknown-devices", po::value(&unknown_devices)->default_value(unknown_devices), "register or refuse");
   add("ping-retention", po::value(&c.store.ping_retention_per_device)->default_value(1000),
       "ping records kept per device");
+  add("ping-record-interval", po::value(&ping_record_interval)->default_value(ping_record_interval),
+      "seconds between a device's ping records in the store; 0 = every ping");
   add("history-retention", po::value(&c.store.history_retention_per_device)->default_value(500),
       "history entries kept per device");
   add("store-flush-interval", po::value(&store_flush)->default_value(store_flush),
@@ -223,6 +225,7 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   r.close_grace = Seconds(close_grace);
   r.ping_interval = Seconds(ping_interval);
   r.ping_timeout = Seconds(ping_timeout);
+  r.ping_record_interval = Seconds(ping_record_interval);
   r.refused_reconnect_throttle = Seconds(refused_throttle);
   r.processing.deadline = Seconds(processing_deadline);
   r.processing.capacity = queue_capacity;
@@ -290,10 +293,12 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   if (r.max_connections == 0 || r.max_line_bytes < 1024 || r.processing.capacity == 0 ||
       r.processing.bot_concurrency < 1 || r.processing.room_concurrency < 1 ||
       r.ping_interval.count() <= 0 || r.ping_timeout.count() <= 0 ||
-      r.handshake_timeout.count() <= 0 || r.ping_jitter < 0 || r.ping_jitter >= 1) {
+      r.handshake_timeout.count() <= 0 || r.ping_jitter < 0 || r.ping_jitter >= 1 ||
+      r.ping_record_interval.count() < 0) {
     return absl::InvalidArgumentError(
         "limits must be positive (max-connections, max-line-bytes >= 1024, queue-capacity, "
-        "concurrency, ping and handshake timings) and ping-jitter in [0, 1)");
+        "concurrency, ping and handshake timings), ping-jitter in [0, 1) and "
+        "ping-record-interval not negative");
   }
   if (!u.url.empty()) {
     if (auto url = upstream::ParseUpstreamUrl(u.url); !url.ok()) return url.status();

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include <algorithm>
+#include <numeric>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
@@ -412,18 +413,34 @@ std::vector<dataplane::BanInfo> RelayServer::ListBans() {
   return out;
 }
 
-absl::StatusOr<dataplane::BanInfo> RelayServer::AddBan(const std::string& address,
-                                                       int64_t duration_ms,
-                                                       const std::string& reason) {
+absl::StatusOr<std::pair<dataplane::BanInfo, int>> RelayServer::AddBan(
+    const std::string& address, int64_t duration_ms, const std::string& reason) {
   absl::StatusOr<admission::SourceAddress> source = admission::SourceAddress::Parse(address);
   if (!source.ok()) return source.status();
   if (duration_ms <= 0) return absl::InvalidArgumentError("the ban duration must be positive");
   absl::StatusOr<admission::Ban> ban = admission_->AddBan(*source, duration_ms, reason, MonotonicMs());
   if (!ban.ok()) return ban.status();
   admission_metrics_.bans_issued_manual.Inc();
-  RELAY_LOG(kInfo, "address %s banned by an administrator for %d s: %s", source->ToString(),
-            duration_ms / 1000, reason);
-  return ToBanInfo(*ban);
+  const int closed = CloseConnectionsFrom(*source);
+  RELAY_LOG(kInfo, "address %s banned by an administrator for %d s (%d open connections closed): %s",
+            source->ToString(), duration_ms / 1000, closed, reason);
+  return std::make_pair(ToBanInfo(*ban), closed);
+}
+
+int RelayServer::CloseConnectionsFrom(const admission::SourceAddress& source) {
+  const std::vector<int> per_shard = RunOnAll([&](Shard& shard) {
+    // Collected first: closing a session removes it from the shard's map.
+    std::vector<Session*> matching;
+    shard.ForEachSession([&](Session& session) {
+      if (session.ticket().source == source) matching.push_back(&session);
+    });
+    for (Session* session : matching) {
+      session->Close(protocol::ErrorCode::kBanned, "address banned by an administrator",
+                     Session::CloseMode::kNow, "banned");
+    }
+    return static_cast<int>(matching.size());
+  });
+  return std::accumulate(per_shard.begin(), per_shard.end(), 0);
 }
 
 absl::StatusOr<dataplane::BanInfo> RelayServer::LiftBan(const std::string& address) {

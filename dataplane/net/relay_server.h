@@ -86,7 +86,8 @@ class RelayServer : public dataplane::DataPlane {
       const dataplane::MigrationRequest& request) override;
   absl::StatusOr<dataplane::MigrationProgress> GetMigration(const std::string& id) override;
   std::vector<dataplane::BanInfo> ListBans() override;
-  absl::StatusOr<dataplane::BanInfo> AddBan(const std::string& address, int64_t duration_ms,
+  absl::StatusOr<std::pair<dataplane::BanInfo, int>> AddBan(const std::string& address,
+                                                            int64_t duration_ms,
                                             const std::string& reason) override;
   absl::StatusOr<dataplane::BanInfo> LiftBan(const std::string& address) override;
 
@@ -107,6 +108,8 @@ class RelayServer : public dataplane::DataPlane {
   void ShedWithSpareDescriptor();
   void LogBan(const admission::SourceAddress& source, std::string_view why);
   dataplane::BanInfo ToBanInfo(const admission::Ban& ban) const;
+  // Closes every session from `source` (error `banned`); returns how many.
+  int CloseConnectionsFrom(const admission::SourceAddress& source);
   void StopAccepting();
   void DrainWatchdog();
   uint32_t ConnectionCount() const;

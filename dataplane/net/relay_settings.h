@@ -42,6 +42,11 @@ struct RelaySettings {
   double ping_jitter = 0.1;            // +-10% of the interval
   Millis ping_timeout{90'000};
   int rtt_window = 16;                 // samples kept for RTT statistics
+  // At most one ping record per device per interval goes to the store
+  // (0 = every answered ping). Every pong still feeds the live RTT and
+  // monitoring figures; only the SQLite history is thinned, which is most of
+  // what a ping costs at 100,000 connections (docs/performance.md).
+  Millis ping_record_interval{300'000};
 
   auth::AuthSettings auth;
   int auth_failure_limit = 5;          // consecutive failures before close

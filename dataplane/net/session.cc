@@ -701,6 +701,14 @@ void Session::OnPingReply(const protocol::PingReplyFrame& ping) {
     monitoring_.message_queue_size = ping.message_queue_size;
     monitoring_.active_rooms = ping.active_rooms;
   }
+  RecordPingInStore(now, rtt_ms);
+  Reschedule();
+}
+
+void Session::RecordPingInStore(Clock::time_point now, double rtt_ms) {
+  const Millis interval = shard_.settings().ping_record_interval;
+  if (last_ping_recorded_ != Clock::time_point() && now - last_ping_recorded_ < interval) return;
+  last_ping_recorded_ = now;
   store::PingSample sample;
   sample.key = key_;
   sample.at_ms = NowUnixMs();
@@ -711,7 +719,6 @@ void Session::OnPingReply(const protocol::PingReplyFrame& ping) {
   sample.message_queue_size = monitoring_.message_queue_size;
   sample.active_rooms = monitoring_.active_rooms;
   shard_.server().devices().RecordPing(std::move(sample));
-  Reschedule();
 }
 
 void Session::SendPing(Clock::time_point now) {

@@ -137,6 +137,9 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   // rate_limited and returns false when either is empty.
   bool WithinRateLimits(Clock::time_point now);
   void OnPingReply(const protocol::PingReplyFrame& ping);
+  // The ping history in the store is thinned to one record per
+  // ping-record-interval; rtt_ms < 0 when the reply matched no ping.
+  void RecordPingInStore(Clock::time_point now, double rtt_ms);
   bool Authenticate(const protocol::AuthBlock& auth, std::string_view line, bool check_replay);
   void SendPing(Clock::time_point now);
 
@@ -202,6 +205,7 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   Clock::time_point next_ping_at_;
   Clock::time_point oldest_unanswered_ping_;  // epoch = none outstanding
   Clock::time_point last_ping_sent_;
+  Clock::time_point last_ping_recorded_;  // epoch until the first record
   char last_ping_stamp_[32] = {};
   size_t last_ping_stamp_len_ = 0;
   std::vector<float> rtt_ms_;  // ring of recent samples

@@ -1,6 +1,7 @@
 // relayctl bans against the real relayd: an operator bans an address by
 // hand, sees it in the table and in JSON, the address is turned away at
-// accept, and lifting the ban lets it back in.
+// accept and its open connections are closed, and lifting the ban lets it
+// back in.
 
 #include "absl/strings/match.h"
 #include "tests/integration/relayctl_runner.h"
@@ -66,6 +67,30 @@ TEST_F(BansCliTest, AddListLiftAManualBan) {
   const ProcessResult no_duration = relayctl().Run({"bans", "add", "127.0.0.21"});
   EXPECT_NE(no_duration.exit_code, 0);
   EXPECT_TRUE(absl::StrContains(no_duration.err, "--for")) << Describe(no_duration);
+}
+
+TEST_F(BansCliTest, AManualBanClosesTheAddressesOpenConnectionsAndSparesOthers) {
+  ASSERT_NO_FATAL_FAILURE(StartRelayd());
+  auto banned = BotFrom("127.0.0.30", "dev-banned");
+  ASSERT_OK(ConnectAndHandshake(*banned));
+  auto other = BotFrom("127.0.0.31", "dev-other");
+  ASSERT_OK(ConnectAndHandshake(*other));
+
+  const ProcessResult added = relayctl().Run({"bans", "add", "127.0.0.30", "--for", "5m"});
+  ASSERT_TRUE(ExitedOk(added));
+  EXPECT_TRUE(absl::StrContains(added.out, "1 open connection closed")) << Describe(added);
+  ASSERT_OK(banned->WaitForError("banned", 2000ms));
+  ASSERT_OK(banned->WaitForClose(2000ms));
+
+  EXPECT_TRUE(other->connected());
+  auto listed = admin().ListConnections("bans.bot", "dev-other");
+  ASSERT_OK(listed);
+  EXPECT_EQ(listed->connections_size(), 1);
+
+  // A ban that finds nothing open says so.
+  auto json = relayctl().Json<adminpb::AddBanResponse>({"bans", "add", "127.0.0.32", "--for", "1m"});
+  ASSERT_OK(json);
+  EXPECT_EQ(json->connections_closed(), 0);
 }
 
 }  // namespace

@@ -116,5 +116,42 @@ TEST_F(PingTimeoutTest, SilentClientIsClosedAndAnsweringOneStays) {
   EXPECT_TRUE(EchoRoundTrip(**answering, "answering-stays"));
 }
 
+class PingRecordTest : public RelaydTest {
+ protected:
+  // Lets one phone answer pings every 0.1 s for 2.5 s, then returns how many
+  // pings it answered and how many records its device has in the store.
+  std::pair<size_t, int> AnswerPingsFor2500ms(const std::string& record_interval) {
+    StartRelayd({"--ping-interval=0.1", "--ping-timeout=5", "--store-flush-interval=0.05",
+                 "--ping-record-interval=" + record_interval});
+    if (HasFatalFailure()) return {0, 0};
+    auto bot = ConnectApproved(Generation::kV33, "record.bot", "dev-record");
+    EXPECT_OK(bot);
+    if (!bot.ok()) return {0, 0};
+    EXPECT_OK((*bot)->ExpectSilence(2500ms));
+    size_t answered = 0;
+    for (const auto& ping : (*bot)->pings()) answered += ping.answered ? 1 : 0;
+    std::this_thread::sleep_for(300ms);  // the store writes in batches
+    auto device = admin().GetDevice("record.bot", "dev-record", 1000);
+    EXPECT_OK(device);
+    return {answered, device.ok() ? device->pings_size() : 0};
+  }
+};
+
+TEST_F(PingRecordTest, StoreKeepsOneRecordPerIntervalWhileEveryPingIsAnswered) {
+  auto [answered, recorded] = AnswerPingsFor2500ms("1");
+  ASSERT_GE(answered, 10u) << "too few pings to tell thinning from silence";
+  // The first answered ping, then one per full second: at 0 s, 1 s, 2 s.
+  EXPECT_GE(recorded, 2);
+  EXPECT_LE(recorded, 3);
+}
+
+TEST_F(PingRecordTest, IntervalZeroRecordsEveryAnsweredPing) {
+  auto [answered, recorded] = AnswerPingsFor2500ms("0");
+  ASSERT_GE(answered, 10u);
+  // Pings answered after the last batch may still be queued; GetDevice
+  // includes queued samples, so only a ping in flight at the end is missing.
+  EXPECT_GE(static_cast<size_t>(recorded) + 1, answered);
+}
+
 }  // namespace
 }  // namespace botrelay::integration

@@ -2,8 +2,10 @@
 // known traffic both report the same series with the same values, and the
 // counters this traffic moves have exactly the expected values.
 
+#include <chrono>
 #include <cmath>
 #include <map>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
@@ -55,9 +57,17 @@ TEST_F(StatsMetricsTest, StatsAndMetricsEndpointAgreeAfterTraffic) {
   ASSERT_OK(a2->WaitForError("invalid_json", 3000ms));
   ASSERT_OK(WaitForConnections("stats.bot", "dev-a", 1));
 
-  // Traffic is over; read both views.
-  auto stats = relayctl().Json<adminpb::GetStatsResponse>({"stats"});
-  ASSERT_OK(stats);
+  // Traffic is over once the store writer has written what it queued (it
+  // flushes every 0.2 s); until then its queue gauge moves between two reads.
+  absl::StatusOr<adminpb::GetStatsResponse> stats;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  do {
+    stats = relayctl().Json<adminpb::GetStatsResponse>({"stats"});
+    ASSERT_OK(stats);
+    if (ByKey(*stats)["botrelay_store_queued_writes"] == 0) break;
+    std::this_thread::sleep_for(50ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  // Read both views.
   auto scrape = HttpGet(relayd().metrics_address(), "/metrics");
   ASSERT_OK(scrape);
   ASSERT_EQ(scrape->status, 200) << scrape->body;

@@ -151,8 +151,8 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
       po::value(&sources.connect_rate.burst)->default_value(sources.connect_rate.burst),
       "new connections one source address may open at once; 0 = no rate limit");
   add("connect-rate-per-second",
-      po::value(&sources.connect_rate.refill_per_second)
-          ->default_value(sources.connect_rate.refill_per_second),
+      po::value(&sources.connect_rate.per_second)
+          ->default_value(sources.connect_rate.per_second),
       "sustained new connections per second per source address");
   add("max-connections-per-address",
       po::value(&sources.max_connections_per_source)
@@ -243,7 +243,7 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
                                       std::string(allowlist.status().message()));
   }
   sources.allowlist = *std::move(allowlist);
-  if (sources.connect_rate.burst < 0 || sources.connect_rate.refill_per_second <= 0 ||
+  if (sources.connect_rate.burst < 0 || sources.connect_rate.per_second <= 0 ||
       sources.ban_window_ms <= 0 || sources.ban_duration_ms <= 0 ||
       sources.max_tracked_sources == 0 || flapping.window_ms <= 0 || flapping.cooldown_ms <= 0 ||
       flapping.max_tracked_devices == 0) {
@@ -308,7 +308,7 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
         "half-open-trials >= 1, pool-size and breaker-failures >= 0, max-response-bytes >= 1024, "
         "breaker-failure-ratio in [0, 1], breaker-min-requests >= 1");
   }
-  for (const net::RateLimit* limit : {&r.connection_rate_limit, &r.bot_rate_limit}) {
+  for (const ratelimit::RateLimit* limit : {&r.connection_rate_limit, &r.bot_rate_limit}) {
     if (limit->per_second < 0 || (limit->enabled() && limit->burst < 1)) {
       return absl::InvalidArgumentError(
           "rate limits must be >= 0 (0 = off) and their bursts >= 1 "

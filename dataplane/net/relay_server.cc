@@ -70,9 +70,9 @@ constexpr int kMaxAcceptsPerWakeup = 64;
 constexpr int32_t kTooManyConnectionsRetrySeconds = 30;
 
 // Hint in connection_rate_limited refusals: when the bucket holds a token again.
-int32_t RateLimitRetrySeconds(const admission::TokenBucketSettings& rate) {
-  if (rate.refill_per_second <= 0) return 60;
-  return static_cast<int32_t>(std::clamp(std::ceil(1.0 / rate.refill_per_second), 1.0, 3600.0));
+int32_t RateLimitRetrySeconds(const ratelimit::RateLimit& rate) {
+  if (rate.per_second <= 0) return 60;
+  return static_cast<int32_t>(std::clamp(std::ceil(1.0 / rate.per_second), 1.0, 3600.0));
 }
 
 std::string ErrorFrame(protocol::ErrorCode code, std::string_view message,

@@ -24,6 +24,7 @@ Shard::Shard(RelayServer& server, int index)
       auth_(server.settings().auth),
       replay_(server.settings().replay_cache_entries),
       dispatcher_(server.settings().processing, server.processors(), *this),
+      connection_rate_policy_(server.settings().connection_rate_limit),
       bot_limits_(server.settings().bot_rate_limit),
       wheel_(kTick, kWheelSlots, std::chrono::steady_clock::now()),
       tick_timer_(io_),

@@ -25,6 +25,7 @@
 #include "dataplane/net/timer_wheel.h"
 #include "dataplane/processing/dispatcher.h"
 #include "dataplane/processing/reply_outlet.h"
+#include "dataplane/ratelimit/token_bucket.h"
 #include "dataplane/protocol/frame_decoder.h"
 
 namespace botrelay::net {
@@ -71,6 +72,9 @@ class Shard : public processing::ReplyOutlet {
   auth::AuthVerifier& auth() { return auth_; }
   auth::ReplayCache& replay() { return replay_; }
   processing::Dispatcher& dispatcher() { return dispatcher_; }
+  const ratelimit::TokenBucketPolicy& connection_rate_policy() const {
+    return connection_rate_policy_;
+  }
   BotRateLimits& bot_limits() { return bot_limits_; }
   TimerWheel& wheel() { return wheel_; }
   std::string& scratch() { return scratch_; }
@@ -116,6 +120,7 @@ class Shard : public processing::ReplyOutlet {
   auth::AuthVerifier auth_;
   auth::ReplayCache replay_;
   processing::Dispatcher dispatcher_;
+  ratelimit::TokenBucketPolicy connection_rate_policy_;  // each session's bucket
   BotRateLimits bot_limits_;
   TimerWheel wheel_;
   boost::asio::steady_timer tick_timer_;

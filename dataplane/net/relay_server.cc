@@ -317,13 +317,12 @@ void RelayServer::RefuseAdmission(int fd, const admission::Decision& decision) {
     admission_metrics_.bans_issued_automatic.Inc();
     LogBan(decision.ticket.source, "too many refused connections");
   }
-  uint64_t suppressed = 0;
-  if (refusal_log_.Allow(MonotonicMs(), &suppressed)) {
+  if (uint64_t refusals = refusal_log_.Note(std::chrono::steady_clock::now())) {
     RELAY_LOG(kWarn, "peer=%s refused: %s (%d more refusals since the last such line)",
               decision.ticket.source.ToString(),
               rate ? "connection rate over the per-address limit"
                    : "open connections at the per-address cap",
-              suppressed);
+              refusals - 1);
   }
 }
 

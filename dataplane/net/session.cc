@@ -943,7 +943,11 @@ void Session::OnTimer(Clock::time_point now) {
   if (state_ == ConnState::kHandshaking) {
     if (now >= accepted_at_ + s.handshake_timeout) {
       shard_.metrics().handshakes[static_cast<int>(HandshakeResult::kTimeout)]->Inc();
-      RELAY_LOG(kWarn, "%s no handshake within %d ms", Who(), s.handshake_timeout.count());
+      if (uint64_t timeouts = shard_.handshake_timeout_log().Note(now)) {
+        RELAY_LOG(kWarn, "%s no handshake within %d ms%s", Who(), s.handshake_timeout.count(),
+                  timeouts > 1 ? absl::StrFormat(" (and %d more since the last line)", timeouts - 1)
+                               : std::string());
+      }
       shard_.server().NoteSourceFailure(ticket_.source);
       Close(ErrorCode::kHandshakeTimeout, "no handshake received in time", CloseMode::kNow,
             "handshake_timeout");

@@ -20,6 +20,7 @@
 
 #include "dataplane/auth/auth_verifier.h"
 #include "dataplane/auth/replay_cache.h"
+#include "dataplane/log/log_throttle.h"
 #include "dataplane/net/bot_rate_limits.h"
 #include "dataplane/net/session.h"
 #include "dataplane/net/timer_wheel.h"
@@ -76,6 +77,10 @@ class Shard : public processing::ReplyOutlet {
     return connection_rate_policy_;
   }
   BotRateLimits& bot_limits() { return bot_limits_; }
+  // Handshake timeouts come in floods (a slowloris stalls thousands of
+  // sockets at once), so their WARN lines share one throttle per shard;
+  // Tick reports what is left when the flood ends.
+  log::LogThrottle& handshake_timeout_log() { return handshake_timeout_log_; }
   TimerWheel& wheel() { return wheel_; }
   std::string& scratch() { return scratch_; }
   std::mt19937_64& rng() { return rng_; }
@@ -122,6 +127,7 @@ class Shard : public processing::ReplyOutlet {
   processing::Dispatcher dispatcher_;
   ratelimit::TokenBucketPolicy connection_rate_policy_;  // each session's bucket
   BotRateLimits bot_limits_;
+  log::LogThrottle handshake_timeout_log_;
   TimerWheel wheel_;
   boost::asio::steady_timer tick_timer_;
   std::string scratch_;

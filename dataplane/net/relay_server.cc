@@ -131,6 +131,15 @@ RelayServer::RelayServer(const RelaySettings& settings, store::DeviceRegistry& r
         for (auto& shard : shards_) total += static_cast<double>(shard->queue_depth_relaxed());
         return total;
       });
+  metrics_registry_.AddCallbackCounter(
+      "botrelay_replay_cache_early_evictions_total",
+      "Replay-cache entries evicted before their window ended because the cache was full: "
+      "the replay protection window got shorter under load",
+      {}, [this] {
+        uint64_t total = 0;
+        for (auto& shard : shards_) total += shard->replay_early_evictions_relaxed();
+        return static_cast<double>(total);
+      });
   metrics_registry_.AddCallbackGauge("botrelay_store_healthy",
                                      "1 while the device store answers, 0 otherwise", {},
                                      [this] { return registry_.Health().ok() ? 1.0 : 0.0; });

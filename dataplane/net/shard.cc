@@ -76,6 +76,7 @@ void Shard::Tick() {
     bot_limits_.Sweep(now);
   }
   queue_depth_.store(dispatcher_.depth(), std::memory_order_relaxed);
+  replay_early_evictions_.store(replay_.early_evictions(), std::memory_order_relaxed);
   tick_timer_.expires_after(kTick);
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) Tick();

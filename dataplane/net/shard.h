@@ -87,6 +87,9 @@ class Shard : public processing::ReplyOutlet {
   size_t session_count() const { return sessions_.size(); }
   // Mirrors of thread-local counts, readable from other threads.
   size_t queue_depth_relaxed() const { return queue_depth_.load(std::memory_order_relaxed); }
+  uint64_t replay_early_evictions_relaxed() const {
+    return replay_early_evictions_.load(std::memory_order_relaxed);
+  }
 
   // --- processing::ReplyOutlet (routes by key, at delivery time)
   void DeliverText(const processing::ChatMessage& to, std::string_view text) override;
@@ -139,6 +142,7 @@ class Shard : public processing::ReplyOutlet {
   bool resume_posted_ = false;
   uint64_t ticks_ = 0;
   std::atomic<size_t> queue_depth_{0};
+  std::atomic<uint64_t> replay_early_evictions_{0};
 };
 
 }  // namespace botrelay::net

@@ -45,6 +45,9 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   std::string auth_mode = "enforce", unknown_devices = "register";
   std::string secret_key, secret_key_file, salt, salt_file, admin_token_file, config_file;
   size_t queue_capacity = r.processing.capacity;
+  // Message bursts are whole messages: "2.5" stays a configuration error.
+  uint32_t connection_burst = static_cast<uint32_t>(r.connection_rate_limit.burst),
+           bot_burst = static_cast<uint32_t>(r.bot_rate_limit.burst);
   upstream::UpstreamSettings& u = c.upstream;
   double upstream_timeout = 5, breaker_window = 10, breaker_open = 5;
 
@@ -98,12 +101,12 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
           ->default_value(r.connection_rate_limit.per_second),
       "chat messages per second per connection; 0 = no limit");
   add("connection-rate-burst",
-      po::value(&r.connection_rate_limit.burst)->default_value(r.connection_rate_limit.burst),
+      po::value(&connection_burst)->default_value(connection_burst),
       "chat messages a connection may send at once");
   add("bot-rate-limit",
       po::value(&r.bot_rate_limit.per_second)->default_value(r.bot_rate_limit.per_second),
       "chat messages per second per bot, all its connections together; 0 = no limit");
-  add("bot-rate-burst", po::value(&r.bot_rate_limit.burst)->default_value(r.bot_rate_limit.burst),
+  add("bot-rate-burst", po::value(&bot_burst)->default_value(bot_burst),
       "chat messages a bot may send at once");
   add("queue-capacity", po::value(&queue_capacity)->default_value(queue_capacity),
       "chat messages accepted and not yet answered");
@@ -224,6 +227,8 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   r.ping_interval = Seconds(ping_interval);
   r.ping_timeout = Seconds(ping_timeout);
   r.refused_reconnect_throttle = Seconds(refused_throttle);
+  r.connection_rate_limit.burst = connection_burst;
+  r.bot_rate_limit.burst = bot_burst;
   r.processing.deadline = Seconds(processing_deadline);
   r.processing.capacity = queue_capacity;
   r.drain_deadline = Seconds(drain_deadline);

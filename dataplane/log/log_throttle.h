@@ -4,10 +4,12 @@
 // the period allows. Nothing is lost: the count says how many events the
 // line stands for.
 //
-// Safe from any thread: refusals at accept are noted from the acceptor while
-// failures come from every event loop. Relaxed atomics are enough, since the
-// throttle orders nothing but its own two numbers, and cheap enough, since it
-// is touched only when a warning happens, never per message. No allocation.
+// Safe from any thread, so an owner (the server's accept-time refusals, a
+// shard's handshake timeouts, a connection's or a bot's rate-limit refusals)
+// need not prove which threads reach it. Relaxed atomics are enough, since
+// the throttle orders nothing but its own two numbers, and cheap enough,
+// since it is touched only when a warning happens, never per message. No
+// allocation.
 
 #include <atomic>
 #include <chrono>

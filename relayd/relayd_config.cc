@@ -45,6 +45,9 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   std::string auth_mode = "enforce", unknown_devices = "register";
   std::string secret_key, secret_key_file, salt, salt_file, admin_token_file, config_file;
   size_t queue_capacity = r.processing.capacity;
+  // Message bursts are whole messages: "2.5" stays a configuration error.
+  uint32_t connection_burst = static_cast<uint32_t>(r.connection_rate_limit.burst),
+           bot_burst = static_cast<uint32_t>(r.bot_rate_limit.burst);
   upstream::UpstreamSettings& u = c.upstream;
   double upstream_timeout = 5, breaker_window = 10, breaker_open = 5;
 
@@ -98,12 +101,12 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
           ->default_value(r.connection_rate_limit.per_second),
       "chat messages per second per connection; 0 = no limit");
   add("connection-rate-burst",
-      po::value(&r.connection_rate_limit.burst)->default_value(r.connection_rate_limit.burst),
+      po::value(&connection_burst)->default_value(connection_burst),
       "chat messages a connection may send at once");
   add("bot-rate-limit",
       po::value(&r.bot_rate_limit.per_second)->default_value(r.bot_rate_limit.per_second),
       "chat messages per second per bot, all its connections together; 0 = no limit");
-  add("bot-rate-burst", po::value(&r.bot_rate_limit.burst)->default_value(r.bot_rate_limit.burst),
+  add("bot-rate-burst", po::value(&bot_burst)->default_value(bot_burst),
       "chat messages a bot may send at once");
   add("queue-capacity", po::value(&queue_capacity)->default_value(queue_capacity),
       "chat messages accepted and not yet answered");
@@ -151,8 +154,8 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
       po::value(&sources.connect_rate.burst)->default_value(sources.connect_rate.burst),
       "new connections one source address may open at once; 0 = no rate limit");
   add("connect-rate-per-second",
-      po::value(&sources.connect_rate.refill_per_second)
-          ->default_value(sources.connect_rate.refill_per_second),
+      po::value(&sources.connect_rate.per_second)
+          ->default_value(sources.connect_rate.per_second),
       "sustained new connections per second per source address");
   add("max-connections-per-address",
       po::value(&sources.max_connections_per_source)
@@ -227,6 +230,8 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
   r.ping_timeout = Seconds(ping_timeout);
   r.ping_record_interval = Seconds(ping_record_interval);
   r.refused_reconnect_throttle = Seconds(refused_throttle);
+  r.connection_rate_limit.burst = connection_burst;
+  r.bot_rate_limit.burst = bot_burst;
   r.processing.deadline = Seconds(processing_deadline);
   r.processing.capacity = queue_capacity;
   r.drain_deadline = Seconds(drain_deadline);
@@ -246,7 +251,7 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
                                       std::string(allowlist.status().message()));
   }
   sources.allowlist = *std::move(allowlist);
-  if (sources.connect_rate.burst < 0 || sources.connect_rate.refill_per_second <= 0 ||
+  if (sources.connect_rate.burst < 0 || sources.connect_rate.per_second <= 0 ||
       sources.ban_window_ms <= 0 || sources.ban_duration_ms <= 0 ||
       sources.max_tracked_sources == 0 || flapping.window_ms <= 0 || flapping.cooldown_ms <= 0 ||
       flapping.max_tracked_devices == 0) {
@@ -313,7 +318,7 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
         "half-open-trials >= 1, pool-size and breaker-failures >= 0, max-response-bytes >= 1024, "
         "breaker-failure-ratio in [0, 1], breaker-min-requests >= 1");
   }
-  for (const net::RateLimit* limit : {&r.connection_rate_limit, &r.bot_rate_limit}) {
+  for (const ratelimit::RateLimit* limit : {&r.connection_rate_limit, &r.bot_rate_limit}) {
     if (limit->per_second < 0 || (limit->enabled() && limit->burst < 1)) {
       return absl::InvalidArgumentError(
           "rate limits must be >= 0 (0 = off) and their bursts >= 1 "

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "dataplane/admission/cidr_set.h"
-#include "dataplane/admission/token_bucket.h"
+#include "dataplane/ratelimit/token_bucket.h"
 
 namespace botrelay::admission {
 
@@ -14,8 +14,9 @@ struct SourceLimitSettings {
   // New connections per source IP. The defaults let a carrier NAT with
   // thousands of phones behind one address reconnect after a relayd restart
   // (burst 200, then 50/s = 3000/min) while a single flooder is cut off
-  // within seconds. burst 0 = no rate limit.
-  TokenBucketSettings connect_rate;
+  // within seconds. burst 0 = no rate limit (here, unlike the message rate
+  // limits, whose rate 0 turns them off: connect-rate-per-second must be > 0).
+  ratelimit::RateLimit connect_rate{.per_second = 50, .burst = 200};
   // Open connections per source IP; 0 = no cap.
   uint32_t max_connections_per_source = 1000;
 

@@ -1,12 +1,27 @@
 #include "dataplane/admission/striped_source_table.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "absl/strings/str_format.h"
 
 namespace botrelay::admission {
+namespace {
 
-StripedSourceTable::StripedSourceTable(const SourceLimitSettings& settings) : settings_(settings) {
+// The buckets run on the milliseconds of the monotonic clock the callers pass in.
+ratelimit::Clock::time_point BucketTime(int64_t now_ms) {
+  return ratelimit::Clock::time_point(std::chrono::milliseconds(now_ms));
+}
+
+// connect-rate-burst 0 turns the per-address rate limit off.
+ratelimit::TokenBucketPolicy ConnectRatePolicy(const ratelimit::RateLimit& rate) {
+  return rate.burst > 0 ? ratelimit::TokenBucketPolicy(rate) : ratelimit::TokenBucketPolicy();
+}
+
+}  // namespace
+
+StripedSourceTable::StripedSourceTable(const SourceLimitSettings& settings)
+    : settings_(settings), connect_rate_(ConnectRatePolicy(settings.connect_rate)) {
   const size_t per_stripe = std::max<size_t>(1, settings_.max_tracked_sources / kStripes);
   for (auto& stripe : stripes_) stripe = std::make_unique<Stripe>(per_stripe);
 }
@@ -20,16 +35,15 @@ StripedSourceTable::SourceState* StripedSourceTable::Track(Stripe& stripe,
                                                            const SourceAddress& source,
                                                            int64_t now_ms) {
   if (SourceState* state = stripe.map.Find(source)) return state;
-  const SourceLimitSettings& s = settings_;
-  auto forgettable = [&s, now_ms](const SourceState& e) {
-    return e.open_connections == 0 && !e.Banned(now_ms) &&
-           e.bucket.Full(s.connect_rate, now_ms) && e.refusals.Expired(now_ms, s.ban_window_ms) &&
-           e.failures.Expired(now_ms, s.ban_window_ms);
+  const int64_t window_ms = settings_.ban_window_ms;
+  auto forgettable = [window_ms, now_ms](const SourceState& e) {
+    return e.open_connections == 0 && !e.Banned(now_ms) && e.bucket.IsFull(BucketTime(now_ms)) &&
+           e.refusals.Expired(now_ms, window_ms) && e.failures.Expired(now_ms, window_ms);
   };
   auto evictable = [now_ms](const SourceState& e) {
     return e.open_connections == 0 && !e.Banned(now_ms);
   };
-  return stripe.map.Insert(source, SourceState(s.connect_rate, now_ms), forgettable, evictable);
+  return stripe.map.Insert(source, SourceState(), forgettable, evictable);
 }
 
 Decision StripedSourceTable::Admit(const SourceAddress& source, int64_t now_ms) {
@@ -51,8 +65,7 @@ Decision StripedSourceTable::Admit(const SourceAddress& source, int64_t now_ms) 
   if (settings_.max_connections_per_source > 0 &&
       state->open_connections >= settings_.max_connections_per_source) {
     decision.verdict = Verdict::kTooManyConnections;
-  } else if (settings_.connect_rate.burst > 0 &&
-             !state->bucket.TryTake(settings_.connect_rate, now_ms)) {
+  } else if (!state->bucket.TryTake(connect_rate_, BucketTime(now_ms))) {
     decision.verdict = Verdict::kRateLimited;
   }
   if (decision.verdict != Verdict::kAdmitted) {

@@ -24,8 +24,8 @@
 #include "dataplane/admission/admission_settings.h"
 #include "dataplane/admission/bounded_lru_map.h"
 #include "dataplane/admission/connection_admission.h"
-#include "dataplane/admission/token_bucket.h"
 #include "dataplane/admission/window_counter.h"
+#include "dataplane/ratelimit/token_bucket.h"
 
 namespace botrelay::admission {
 
@@ -46,8 +46,7 @@ class StripedSourceTable final : public ConnectionAdmission {
 
  private:
   struct SourceState {
-    SourceState(const TokenBucketSettings& rate, int64_t now_ms) : bucket(rate, now_ms) {}
-    TokenBucket bucket;
+    ratelimit::TokenBucket bucket;  // new connections; the policy is connect_rate_
     uint32_t open_connections = 0;
     WindowCounter refusals;
     WindowCounter failures;
@@ -75,6 +74,7 @@ class StripedSourceTable final : public ConnectionAdmission {
   static Ban Describe(const SourceAddress& address, const SourceState& state);
 
   const SourceLimitSettings settings_;
+  const ratelimit::TokenBucketPolicy connect_rate_;
   std::array<std::unique_ptr<Stripe>, kStripes> stripes_;
 };
 

@@ -7,8 +7,9 @@
 //
 // Memory is bounded: a fixed-capacity ring in arrival order plus an
 // open-addressing index. When the ring is full the oldest entry is evicted
-// even if its window has not passed; such early evictions are counted, since
-// they shorten the effective protection window under extreme load.
+// even if its window has not passed; such early evictions are counted
+// (botrelay_replay_cache_early_evictions_total), since they shorten the
+// effective protection window under extreme load.
 //
 // One cache per event-loop thread; not thread-safe.
 

@@ -3,8 +3,8 @@
 namespace botrelay::net {
 
 BotRateLimits::Entry* BotRateLimits::Acquire(const std::string& bot_name) {
-  if (!limit_.enabled()) return nullptr;
-  Entry& entry = bots_.try_emplace(bot_name, limit_).first->second;
+  if (policy_.unlimited()) return nullptr;
+  Entry& entry = bots_.try_emplace(bot_name).first->second;
   ++entry.sessions;
   return &entry;
 }

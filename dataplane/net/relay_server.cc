@@ -71,9 +71,9 @@ constexpr int kMaxAcceptsPerWakeup = 64;
 constexpr int32_t kTooManyConnectionsRetrySeconds = 30;
 
 // Hint in connection_rate_limited refusals: when the bucket holds a token again.
-int32_t RateLimitRetrySeconds(const admission::TokenBucketSettings& rate) {
-  if (rate.refill_per_second <= 0) return 60;
-  return static_cast<int32_t>(std::clamp(std::ceil(1.0 / rate.refill_per_second), 1.0, 3600.0));
+int32_t RateLimitRetrySeconds(const ratelimit::RateLimit& rate) {
+  if (rate.per_second <= 0) return 60;
+  return static_cast<int32_t>(std::clamp(std::ceil(1.0 / rate.per_second), 1.0, 3600.0));
 }
 
 std::string ErrorFrame(protocol::ErrorCode code, std::string_view message,
@@ -131,6 +131,15 @@ RelayServer::RelayServer(const RelaySettings& settings, store::DeviceRegistry& r
         double total = 0;
         for (auto& shard : shards_) total += static_cast<double>(shard->queue_depth_relaxed());
         return total;
+      });
+  metrics_registry_.AddCallbackCounter(
+      "botrelay_replay_cache_early_evictions_total",
+      "Replay-cache entries evicted before their window ended because the cache was full: "
+      "the replay protection window got shorter under load",
+      {}, [this] {
+        uint64_t total = 0;
+        for (auto& shard : shards_) total += shard->replay_early_evictions_relaxed();
+        return static_cast<double>(total);
       });
   metrics_registry_.AddCallbackGauge("botrelay_store_healthy",
                                      "1 while the device store answers, 0 otherwise", {},
@@ -318,13 +327,12 @@ void RelayServer::RefuseAdmission(int fd, const admission::Decision& decision) {
     admission_metrics_.bans_issued_automatic.Inc();
     LogBan(decision.ticket.source, "too many refused connections");
   }
-  uint64_t suppressed = 0;
-  if (refusal_log_.Allow(MonotonicMs(), &suppressed)) {
+  if (uint64_t refusals = refusal_log_.Note(std::chrono::steady_clock::now())) {
     RELAY_LOG(kWarn, "peer=%s refused: %s (%d more refusals since the last such line)",
               decision.ticket.source.ToString(),
               rate ? "connection rate over the per-address limit"
                    : "open connections at the per-address cap",
-              suppressed);
+              refusals - 1);
   }
 }
 

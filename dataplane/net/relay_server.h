@@ -6,6 +6,7 @@
 #include <utility>
 #include <boost/asio/ip/tcp.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -19,8 +20,8 @@
 #include "dataplane/admission/admission_metrics.h"
 #include "dataplane/admission/connection_admission.h"
 #include "dataplane/admission/flap_detector.h"
-#include "dataplane/admission/log_throttle.h"
 #include "dataplane/data_plane.h"
+#include "dataplane/log/log_throttle.h"
 #include "dataplane/net/relay_metrics.h"
 #include "dataplane/net/relay_settings.h"
 #include "dataplane/net/shard.h"
@@ -135,7 +136,7 @@ class RelayServer : public dataplane::DataPlane {
   std::unique_ptr<admission::ConnectionAdmission> admission_;
   admission::FlapDetector flaps_;
   admission::AdmissionMetrics admission_metrics_;
-  admission::LogThrottle refusal_log_{1000};
+  log::LogThrottle refusal_log_{std::chrono::seconds(1)};  // rate-limit and cap refusals
   // Refusal frames built once, so refusing costs no allocation.
   std::string banned_frame_;
   std::string rate_limited_frame_;

@@ -8,8 +8,8 @@
 
 #include "dataplane/admission/admission_settings.h"
 #include "dataplane/auth/auth_verifier.h"
-#include "dataplane/net/token_bucket.h"
 #include "dataplane/processing/dispatcher.h"
+#include "dataplane/ratelimit/token_bucket.h"
 
 namespace botrelay::net {
 
@@ -55,8 +55,9 @@ struct RelaySettings {
 
   // Chat messages per second (pings and ping replies do not count); far
   // above what a phone relays, so only a runaway or hostile client hits them.
-  RateLimit connection_rate_limit{200, 400};
-  RateLimit bot_rate_limit{1000, 2000};  // all connections of one bot together
+  ratelimit::RateLimit connection_rate_limit{.per_second = 200, .burst = 400};
+  // All connections of one bot together.
+  ratelimit::RateLimit bot_rate_limit{.per_second = 1000, .burst = 2000};
 
   processing::DispatcherSettings processing;
 

@@ -52,8 +52,7 @@ Session::Session(Shard& shard, asio::ip::tcp::socket socket, uint64_t id, std::s
       max_line_bytes_(shard.settings().max_line_bytes),
       accepted_at_(Clock::now()),
       accepted_unix_ms_(NowUnixMs()),
-      last_activity_(accepted_at_),
-      rate_limit_(shard.settings().connection_rate_limit) {}
+      last_activity_(accepted_at_) {}
 
 Session::Session(Shard& shard, SessionTransfer&& t)
     : shard_(shard),
@@ -70,7 +69,6 @@ Session::Session(Shard& shard, SessionTransfer&& t)
       last_activity_(Clock::now()),
       input_(std::move(t.unread)),
       early_lines_(std::move(t.early_lines)),
-      rate_limit_(shard.settings().connection_rate_limit),
       bytes_in_(t.bytes_in),
       lines_in_(t.lines_in),
       handshake_message_(std::move(t.handshake_message)) {
@@ -636,11 +634,11 @@ bool Session::WithinRateLimits(Clock::time_point now) {
   RateLimitScope scope;
   log::LogThrottle* log;
   double per_second;
-  if (!rate_limit_.TryTake(now)) {
+  if (!rate_limit_.TryTake(shard_.connection_rate_policy(), now)) {
     scope = RateLimitScope::kConnection;
     log = &rate_limited_log_;
     per_second = shard_.settings().connection_rate_limit.per_second;
-  } else if (bot_limit_ != nullptr && !bot_limit_->bucket.TryTake(now)) {
+  } else if (bot_limit_ != nullptr && !shard_.bot_limits().TryTake(*bot_limit_, now)) {
     scope = RateLimitScope::kBot;
     log = &bot_limit_->refusals;
     per_second = shard_.settings().bot_rate_limit.per_second;
@@ -952,7 +950,11 @@ void Session::OnTimer(Clock::time_point now) {
   if (state_ == ConnState::kHandshaking) {
     if (now >= accepted_at_ + s.handshake_timeout) {
       shard_.metrics().handshakes[static_cast<int>(HandshakeResult::kTimeout)]->Inc();
-      RELAY_LOG(kWarn, "%s no handshake within %d ms", Who(), s.handshake_timeout.count());
+      if (uint64_t timeouts = shard_.handshake_timeout_log().Note(now)) {
+        RELAY_LOG(kWarn, "%s no handshake within %d ms%s", Who(), s.handshake_timeout.count(),
+                  timeouts > 1 ? absl::StrFormat(" (and %d more since the last line)", timeouts - 1)
+                               : std::string());
+      }
       shard_.server().NoteSourceFailure(ticket_.source);
       Close(ErrorCode::kHandshakeTimeout, "no handshake received in time", CloseMode::kNow,
             "handshake_timeout");

@@ -29,10 +29,10 @@
 #include "dataplane/log/log_throttle.h"
 #include "dataplane/net/bot_rate_limits.h"
 #include "dataplane/net/relay_metrics.h"
-#include "dataplane/net/token_bucket.h"
 #include "dataplane/net/timer_wheel.h"
 #include "dataplane/protocol/frame_decoder.h"
 #include "dataplane/protocol/frame_encoder.h"
+#include "dataplane/ratelimit/token_bucket.h"
 #include "dataplane/store/device_record.h"
 
 namespace botrelay::net {
@@ -219,8 +219,8 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   Clock::time_point migrate_close_at_;
 
   // message rate limits
-  TokenBucket rate_limit_;                           // this connection's chat messages
-  BotRateLimits::Entry* bot_limit_ = nullptr;        // the bot's, on its shard; set by Activate
+  ratelimit::TokenBucket rate_limit_;  // this connection's chat messages; the policy is the shard's
+  BotRateLimits::Entry* bot_limit_ = nullptr;  // the bot's, on its shard; set by Activate
   log::LogThrottle rate_limited_log_{kRateLimitLogPeriod};
 
   int consecutive_auth_failures_ = 0;

@@ -15,6 +15,7 @@ constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr size_t kWheelSlots = 4096;             // ~7 minutes per turn
 constexpr size_t kScratchBytes = 64 * 1024;      // one read from any socket
 constexpr uint64_t kTicksPerIdleSweep = 100;     // forget idle rooms every ~10 s
+constexpr auto kHandshakeTimeoutLogPeriod = std::chrono::seconds(1);
 }  // namespace
 
 Shard::Shard(RelayServer& server, int index)
@@ -24,7 +25,9 @@ Shard::Shard(RelayServer& server, int index)
       auth_(server.settings().auth),
       replay_(server.settings().replay_cache_entries),
       dispatcher_(server.settings().processing, server.processors(), *this),
+      connection_rate_policy_(server.settings().connection_rate_limit),
       bot_limits_(server.settings().bot_rate_limit),
+      handshake_timeout_log_(kHandshakeTimeoutLogPeriod),
       wheel_(kTick, kWheelSlots, std::chrono::steady_clock::now()),
       tick_timer_(io_),
       scratch_(kScratchBytes + protocol::kDecodePadding, '\0'),
@@ -64,11 +67,16 @@ void Shard::Tick() {
   auto now = std::chrono::steady_clock::now();
   wheel_.Advance(now);
   dispatcher_.ExpireOverdue(now);
+  if (uint64_t timeouts = handshake_timeout_log_.TakePendingIfDue(now)) {
+    RELAY_LOG(kWarn, "no handshake within %d ms on %d more connections since the last such line",
+              settings().handshake_timeout.count(), timeouts);
+  }
   if (++ticks_ % kTicksPerIdleSweep == 0) {
     dispatcher_.SweepIdle();
     bot_limits_.Sweep(now);
   }
   queue_depth_.store(dispatcher_.depth(), std::memory_order_relaxed);
+  replay_early_evictions_.store(replay_.early_evictions(), std::memory_order_relaxed);
   tick_timer_.expires_after(kTick);
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) Tick();

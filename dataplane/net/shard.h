@@ -20,11 +20,13 @@
 
 #include "dataplane/auth/auth_verifier.h"
 #include "dataplane/auth/replay_cache.h"
+#include "dataplane/log/log_throttle.h"
 #include "dataplane/net/bot_rate_limits.h"
 #include "dataplane/net/session.h"
 #include "dataplane/net/timer_wheel.h"
 #include "dataplane/processing/dispatcher.h"
 #include "dataplane/processing/reply_outlet.h"
+#include "dataplane/ratelimit/token_bucket.h"
 #include "dataplane/protocol/frame_decoder.h"
 
 namespace botrelay::net {
@@ -71,13 +73,23 @@ class Shard : public processing::ReplyOutlet {
   auth::AuthVerifier& auth() { return auth_; }
   auth::ReplayCache& replay() { return replay_; }
   processing::Dispatcher& dispatcher() { return dispatcher_; }
+  const ratelimit::TokenBucketPolicy& connection_rate_policy() const {
+    return connection_rate_policy_;
+  }
   BotRateLimits& bot_limits() { return bot_limits_; }
+  // Handshake timeouts come in floods (a slowloris stalls thousands of
+  // sockets at once), so their WARN lines share one throttle per shard;
+  // Tick reports what is left when the flood ends.
+  log::LogThrottle& handshake_timeout_log() { return handshake_timeout_log_; }
   TimerWheel& wheel() { return wheel_; }
   std::string& scratch() { return scratch_; }
   std::mt19937_64& rng() { return rng_; }
   size_t session_count() const { return sessions_.size(); }
   // Mirrors of thread-local counts, readable from other threads.
   size_t queue_depth_relaxed() const { return queue_depth_.load(std::memory_order_relaxed); }
+  uint64_t replay_early_evictions_relaxed() const {
+    return replay_early_evictions_.load(std::memory_order_relaxed);
+  }
 
   // --- processing::ReplyOutlet (routes by key, at delivery time)
   void DeliverText(const processing::ChatMessage& to, std::string_view text) override;
@@ -116,7 +128,9 @@ class Shard : public processing::ReplyOutlet {
   auth::AuthVerifier auth_;
   auth::ReplayCache replay_;
   processing::Dispatcher dispatcher_;
+  ratelimit::TokenBucketPolicy connection_rate_policy_;  // each session's bucket
   BotRateLimits bot_limits_;
+  log::LogThrottle handshake_timeout_log_;
   TimerWheel wheel_;
   boost::asio::steady_timer tick_timer_;
   std::string scratch_;
@@ -128,6 +142,7 @@ class Shard : public processing::ReplyOutlet {
   bool resume_posted_ = false;
   uint64_t ticks_ = 0;
   std::atomic<size_t> queue_depth_{0};
+  std::atomic<uint64_t> replay_early_evictions_{0};
 };
 
 }  // namespace botrelay::net

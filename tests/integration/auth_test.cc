@@ -1,8 +1,12 @@
 // The HMAC `auth` block, enforced: bad, missing or stale blocks are refused
 // with auth_failed and not answered; an identical frame sent again is a
-// replay; different messages signed in the same millisecond are all served.
+// replay; different messages signed in the same millisecond are all served;
+// a replay cache too small for its window counts its early evictions.
 #include <gmock/gmock.h>
 
+#include <thread>
+
+#include "tests/integration/metrics_scrape.h"
 #include "tests/integration/relayd_test.h"
 #include "tests/testbot/phone_clock.h"
 
@@ -91,6 +95,32 @@ TEST_P(AuthTest, DifferentMessagesWithTheSameAuthBlockAreAllServed) {
   EXPECT_THAT((*texts)[0], HasSubstr("same-ms-one"));
   EXPECT_THAT((*texts)[1], HasSubstr("same-ms-two"));
   EXPECT_THAT((*texts)[2], HasSubstr("same-ms-three"));
+}
+
+class ReplayCacheTest : public RelaydTest {};
+
+// Five messages into a cache of two, all within the skew window: three
+// entries leave before their window ends, and the metric says so (it is the
+// only sign that replay protection got shorter under load).
+TEST_F(ReplayCacheTest, EarlyEvictionsOfAFullCacheAreExported) {
+  ASSERT_NO_FATAL_FAILURE(StartRelayd({"--replay-cache-entries=2", "--threads=1",
+                                       "--auth-max-skew=300", "--ping-interval=3600"}));
+  auto bot = ConnectApproved(Generation::kV33, "replay.bot", "dev-replay");
+  ASSERT_OK(bot);
+  absl::StatusOr<double> before =
+      ScrapeMetric(relayd(), "botrelay_replay_cache_early_evictions_total");
+  ASSERT_OK(before);
+  EXPECT_EQ(*before, 0);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(EchoRoundTrip(**bot, "evict" + std::to_string(i)));
+  // The event loop publishes its count on its 100 ms tick.
+  absl::StatusOr<double> after;
+  const auto deadline = testbot::Clock::now() + 3s;
+  do {
+    std::this_thread::sleep_for(50ms);
+    after = ScrapeMetric(relayd(), "botrelay_replay_cache_early_evictions_total");
+    ASSERT_OK(after);
+  } while (*after < 3 && testbot::Clock::now() < deadline);
+  EXPECT_EQ(*after, 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Generations, AuthTest,

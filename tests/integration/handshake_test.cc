@@ -3,6 +3,12 @@
 // (bot-protocol.md 2.6).
 #include <gmock/gmock.h>
 
+#include <regex>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "tests/integration/relayd_test.h"
 
 namespace botrelay::integration {
@@ -40,6 +46,51 @@ TEST_F(HandshakeTest, SilentConnectionIsClosedWithHandshakeTimeout) {
   const auto open_for = *bot->closed_at() - connected_at;
   EXPECT_GE(open_for, 400ms);
   EXPECT_LE(open_for, 2000ms);
+}
+
+// Timeouts in a flood of silent connections (a slowloris) share a throttled
+// WARN line, about one a second per event-loop thread; the counts in those
+// lines add up to every timeout. The INFO close line stays per connection.
+TEST_F(HandshakeTest, HandshakeTimeoutWarningsOfAFloodAreThrottledAndCounted) {
+  constexpr int kSilent = 30;
+  ASSERT_NO_FATAL_FAILURE(StartRelayd({"--handshake-timeout=0.5", "--threads=1"}));
+  std::vector<std::shared_ptr<TestBot>> bots;
+  for (int i = 0; i < kSilent; ++i) {
+    bots.push_back(NewBot(Generation::kV33, "handshake.bot", absl::StrCat("dev-silent-", i)));
+    ASSERT_OK(bots.back()->Connect());
+  }
+  for (auto& bot : bots) ASSERT_OK(bot->WaitForError("handshake_timeout", 3000ms));
+
+  // "conn=N peer=… no handshake within 500 ms[ (and K more since the last line)]"
+  // for the first of a second, "no handshake within 500 ms on K more
+  // connections since the last such line" for the rest once the flood ends.
+  const std::regex and_more(R"(\(and (\d+) more since the last line\))");
+  const std::regex on_more(R"(no handshake within \d+ ms on (\d+) more connections)");
+  int lines = 0, reported = 0, closed_lines = 0;
+  const auto deadline = testbot::Clock::now() + 5s;
+  while (true) {
+    lines = reported = closed_lines = 0;
+    for (absl::string_view line : absl::StrSplit(relayd().Log(), '\n')) {
+      const std::string text(line);
+      if (absl::StrContains(text, "closed reason=handshake_timeout")) ++closed_lines;
+      if (!absl::StrContains(text, "no handshake within")) continue;
+      ++lines;
+      std::smatch match;
+      if (std::regex_search(text, match, on_more)) {
+        reported += std::stoi(match[1]);
+      } else {
+        EXPECT_TRUE(absl::StrContains(text, "conn=")) << text;
+        reported += 1 + (std::regex_search(text, match, and_more) ? std::stoi(match[1]) : 0);
+      }
+    }
+    if ((reported >= kSilent && closed_lines >= kSilent) || testbot::Clock::now() > deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(reported, kSilent) << relayd().Log();
+  EXPECT_LE(lines, 3) << relayd().Log();
+  EXPECT_EQ(closed_lines, kSilent) << relayd().Log();
 }
 
 TEST_F(HandshakeTest, HandshakeWithoutRequiredFieldsIsClosed) {

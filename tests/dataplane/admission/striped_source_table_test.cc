@@ -11,7 +11,7 @@ SourceAddress Addr(const std::string& text) { return *SourceAddress::Parse(text)
 
 SourceLimitSettings Small() {
   SourceLimitSettings s;
-  s.connect_rate = {.burst = 3, .refill_per_second = 1};
+  s.connect_rate = {.per_second = 1, .burst = 3};
   s.max_connections_per_source = 100;
   s.ban_refusal_limit = 0;
   s.ban_failure_limit = 0;
@@ -45,7 +45,7 @@ TEST(StripedSourceTableTest, CapsOpenConnectionsAndReleasesFreeSlots) {
 
 TEST(StripedSourceTableTest, RepeatedRefusalsBanAndTheBanExpires) {
   SourceLimitSettings s = Small();
-  s.connect_rate = {.burst = 1, .refill_per_second = 1};
+  s.connect_rate = {.per_second = 1, .burst = 1};
   s.ban_refusal_limit = 3;
   StripedSourceTable table(s);
   const auto a = Addr("198.51.100.1");
@@ -71,7 +71,7 @@ TEST(StripedSourceTableTest, RepeatedRefusalsBanAndTheBanExpires) {
 
 TEST(StripedSourceTableTest, RefusalsOutsideTheWindowDoNotAddUp) {
   SourceLimitSettings s = Small();
-  s.connect_rate = {.burst = 1, .refill_per_second = 0.001};
+  s.connect_rate = {.per_second = 0.001, .burst = 1};
   s.ban_refusal_limit = 3;
   StripedSourceTable table(s);
   const auto a = Addr("198.51.100.1");
@@ -115,7 +115,7 @@ TEST(StripedSourceTableTest, ManualBansAndLifting) {
 
 TEST(StripedSourceTableTest, AllowlistedAddressesAreExemptAndUnbannable) {
   SourceLimitSettings s = Small();
-  s.connect_rate = {.burst = 1, .refill_per_second = 0.001};
+  s.connect_rate = {.per_second = 0.001, .burst = 1};
   s.ban_failure_limit = 1;
   s.allowlist = *CidrSet::Parse("127.0.0.0/8");
   StripedSourceTable table(s);

@@ -6,10 +6,6 @@
 
 namespace botrelay::metrics {
 
-namespace internal {
-thread_local int tls_shard = 0;
-}  // namespace internal
-
 void BindThreadToShard(int shard) { internal::tls_shard = shard % kMaxShards; }
 
 uint64_t Counter::Value() const {

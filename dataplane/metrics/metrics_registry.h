@@ -25,7 +25,11 @@ void BindThreadToShard(int shard);
 inline constexpr int kMaxShards = 16;
 
 namespace internal {
-extern thread_local int tls_shard;
+// Defined here, constant-initialised, rather than `extern`: an extern
+// thread_local is reached through a TLS wrapper call, and under GCC 12's
+// UBSan that path intermittently reported "load of null pointer" in
+// Counter::Inc (seen in the sanitizer stage of scripts/dev.sh test).
+inline constinit thread_local int tls_shard = 0;
 struct alignas(64) Slot {
   std::atomic<uint64_t> value{0};
 };

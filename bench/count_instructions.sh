@@ -6,7 +6,10 @@
 #
 #   bench/count_instructions.sh BUILD_DIR OUT_DIR [WORKLOAD...]
 #
-# WORKLOAD: echo handshake ping (default: all). For each one relayd runs under
+# WORKLOAD: echo handshake ping ping-recorded (default: all). `ping` runs
+# relayd's defaults, where the store keeps one ping record per device per
+# ping-record-interval (300 s); `ping-recorded` records every answered ping
+# (--ping-record-interval=0), the behaviour before that knob. For each one relayd runs under
 # callgrind with instrumentation off until every connection of the load is
 # up, then on for the rest of the relaybench run, then off again once the
 # store writer has flushed. The units are counted by relayd's own metrics
@@ -20,7 +23,7 @@ BUILD=$(realpath "$1")
 OUT=$(mkdir -p "$2" && realpath "$2")
 shift 2
 WHAT=("$@")
-[[ ${#WHAT[@]} -gt 0 ]] || WHAT=(echo handshake ping)
+[[ ${#WHAT[@]} -gt 0 ]] || WHAT=(echo handshake ping ping-recorded)
 
 RELAYD="$BUILD/relayd/relayd"
 BENCH="$BUILD/bench/relaybench"
@@ -38,10 +41,14 @@ start_relayd() {  # workload name, extra relayd flags...
   shift
   rm -f "$WORK/relayd.json" "$WORK"/store.db*
   cp "$WORK/store.template" "$WORK/store.db"
+  # As in measure.sh: message rate limits and per-address admission off, so
+  # the counts are of relayd's work, not of its refusals.
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT/$name.callgrind" \
     "$RELAYD" --listen=127.0.0.1:0 --admin-listen=127.0.0.1:0 --metrics-listen=127.0.0.1:0 \
     --ready-file="$WORK/relayd.json" --store-path="$WORK/store.db" \
-    --auth-secret-key-file="$WORK/key" --auth-salt-file="$WORK/salt" --log-level=warn "$@" \
+    --auth-secret-key-file="$WORK/key" --auth-salt-file="$WORK/salt" --log-level=warn \
+    --connection-rate-limit=0 --bot-rate-limit=0 \
+    --admission-allowlist=127.0.0.0/8 --flap-handshake-limit=0 "$@" \
     >>"$OUT/relayd.log" 2>&1 &
   VG_PID=$!
   for _ in $(seq 600); do [[ -s "$WORK/relayd.json" ]] && return 0; sleep 0.1; done
@@ -98,9 +105,11 @@ for w in "${WHAT[@]}"; do
       measure handshake botrelay_handshakes_total 0 \
         handshake --connections 8 --connect-concurrency 8 --duration 20
       ;;
-    ping)  # 500 idle connections pinged every second, 20 s
-      start_relayd ping --ping-interval=1 --ping-timeout=60
-      measure ping botrelay_ping_replies_total 500 idle --connections 500 --duration 20 --connect-concurrency 64
+    ping|ping-recorded)  # 500 idle connections pinged every second, 20 s
+      record=()
+      [[ $w == ping-recorded ]] && record=(--ping-record-interval=0)
+      start_relayd "$w" --ping-interval=1 --ping-timeout=60 "${record[@]}"
+      measure "$w" botrelay_ping_replies_total 500 idle --connections 500 --duration 20 --connect-concurrency 64
       ;;
     *) echo "unknown workload $w" >&2; exit 2 ;;
   esac

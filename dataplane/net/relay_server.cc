@@ -336,6 +336,13 @@ void RelayServer::RefuseAdmission(int fd, const admission::Decision& decision) {
   }
 }
 
+void RelayServer::ReportPendingRefusals(std::chrono::steady_clock::time_point now) {
+  if (uint64_t refusals = refusal_log_.TakePendingIfDue(now)) {
+    RELAY_LOG(kWarn, "%d more connections refused at accept (per-address rate or cap) since the "
+              "last such line", refusals);
+  }
+}
+
 void RelayServer::LogBan(const admission::SourceAddress& source, std::string_view why) {
   RELAY_LOG(kWarn, "address %s banned for %d s: %s", source.ToString(),
             settings_.admission.sources.ban_duration_ms / 1000, std::string(why));

@@ -99,6 +99,11 @@ class RelayServer : public dataplane::DataPlane {
   template <typename Fn>
   auto RunOnAll(Fn&& fn) -> std::vector<decltype(fn(std::declval<Shard&>()))>;
 
+  // Logs the accept-time refusals the throttle held back, once the period
+  // allows: called by the acceptor's shard on its tick, so the count of a
+  // flood's tail reaches the log after the flood stops.
+  void ReportPendingRefusals(std::chrono::steady_clock::time_point now);
+
  private:
   void Accept();
   void OnAcceptable(const boost::system::error_code& ec);

@@ -2,9 +2,11 @@
 // cap, bans (automatic and through the admin API), the allowlist, and
 // flapping devices. Loopback has a whole /8, so each test speaks from its own
 // 127.0.0.x source addresses to look like different phones.
+#include <regex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "tests/integration/relayd_test.h"
 
 namespace botrelay::integration {
@@ -76,6 +78,44 @@ TEST_F(AdmissionTest, ABurstFromOneAddressIsRefusedAfterTheBucketEmpties) {
   ASSERT_OK(admitted[0]->ExpectSilence(100ms));
   EXPECT_EQ(Metric("botrelay_connections_rejected_total", "reason", "rate_limited"), 1);
   EXPECT_EQ(Metric("botrelay_errors_sent_total", "code", "connection_rate_limited"), 1);
+}
+
+TEST_F(AdmissionTest, RefusalWarningsOfAFloodAreThrottledAndAddUpToTheRefusals) {
+  constexpr int kRefused = 20;
+  ASSERT_NO_FATAL_FAILURE(
+      StartRelayd({"--connect-rate-burst=1", "--connect-rate-per-second=0.01"}));
+  ASSERT_OK(ConnectAndHandshake(*BotFrom("127.0.0.12", "flood-admitted")));
+  for (int i = 0; i < kRefused; ++i) {
+    ASSERT_NO_FATAL_FAILURE(ExpectRefusedAtAccept("127.0.0.12", "connection_rate_limited"));
+  }
+
+  // "peer=… refused: … (K more refusals since the last such line)" for the
+  // first of a second, then "N more connections refused at accept …" from
+  // the acceptor shard's tick once the flood has stopped.
+  const std::regex first_of_period(R"(refused: .* \((\d+) more refusals since the last such line\))");
+  const std::regex held_back(R"((\d+) more connections refused at accept)");
+  int lines = 0, reported = 0;
+  const auto deadline = testbot::Clock::now() + 5s;
+  while (true) {
+    lines = reported = 0;
+    for (absl::string_view line : absl::StrSplit(relayd().Log(), '\n')) {
+      const std::string text(line);
+      std::smatch match;
+      if (std::regex_search(text, match, first_of_period)) {
+        reported += 1 + std::stoi(match[1]);
+      } else if (std::regex_search(text, match, held_back)) {
+        reported += std::stoi(match[1]);
+      } else {
+        continue;
+      }
+      ++lines;
+    }
+    if (reported >= kRefused || testbot::Clock::now() > deadline) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(reported, kRefused) << relayd().Log();
+  EXPECT_LE(lines, 5) << relayd().Log();
+  EXPECT_EQ(Metric("botrelay_connections_rejected_total", "reason", "rate_limited"), kRefused);
 }
 
 TEST_F(AdmissionTest, OpenConnectionsPerAddressAreCapped) {

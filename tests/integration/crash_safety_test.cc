@@ -159,7 +159,9 @@ TEST_F(CrashSafetyTest, KillNineUnderLoadKeepsAcknowledgedApprovalsAndHistory) {
     absl::StatusOr<ServerFrame> hello = ConnectAndHandshake(*again);
     ASSERT_OK(hello);
     EXPECT_EQ(hello->Bool("approved"), i < kApprovedUpFront) << hello->line();
-    if (i < kApprovedUpFront) EXPECT_TRUE(EchoRoundTrip(*again, absl::StrCat("back-", i)));
+    if (i < kApprovedUpFront) {
+      EXPECT_TRUE(EchoRoundTrip(*again, absl::StrCat("back-", i)));
+    }
   }
   auto late = NewBot(Generation::kV33, "crash.bot", approvals_acknowledged.back());
   absl::StatusOr<ServerFrame> hello = ConnectAndHandshake(*late);

@@ -384,7 +384,9 @@ TEST_F(StorePermissionsTest, CorruptStoreIsRefusedWithExitCode3AndCanBeRecovered
   const std::string recovered = store_dir_ + "/recovered.sqlite3";
   ASSERT_EQ(Shell(absl::StrCat("sqlite3 ", options_.store_path, " .recover | sqlite3 ", recovered)),
             0);
-  if (::geteuid() == 0) ASSERT_EQ(::chown(recovered.c_str(), kNobody, kNobody), 0);
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(recovered.c_str(), kNobody, kNobody), 0);
+  }
   std::filesystem::rename(recovered, options_.store_path);
   ASSERT_NO_FATAL_FAILURE(StartRelayd(options_));
   EXPECT_EQ(RawDb(options_.store_path).Text("PRAGMA integrity_check"), "ok");
@@ -402,7 +404,9 @@ TEST_F(StorePermissionsTest, CorruptStoreIsRefusedWithExitCode3AndCanBeRecovered
   // A pristine copy starts, with the approval in it.
   std::filesystem::copy_file(pristine, options_.store_path,
                              std::filesystem::copy_options::overwrite_existing);
-  if (::geteuid() == 0) ASSERT_EQ(::chown(options_.store_path.c_str(), kNobody, kNobody), 0);
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(options_.store_path.c_str(), kNobody, kNobody), 0);
+  }
   ASSERT_NO_FATAL_FAILURE(StartRelayd(options_));
   auto phone = NewBot(Generation::kV33, "store.bot", "phone-0");
   absl::StatusOr<ServerFrame> hello = ConnectAndHandshake(*phone);

@@ -46,7 +46,7 @@ enum class ErrorCode : uint8_t {
   kShuttingDown,        // relayd is draining and refuses new work
   kConnectionRateLimited,  // this address opens connections too fast (closed at accept)
   kTooManyConnections,  // this address holds too many open connections (closed at accept)
-  kBanned,              // this address is temporarily banned (closed at accept)
+  kBanned,              // this address is temporarily banned (closed at accept; a manual ban also closes open connections)
   kDeviceFlapping,      // this device reconnects too often; cool-down (closed)
 };
 inline constexpr int kErrorCodeCount = static_cast<int>(ErrorCode::kDeviceFlapping) + 1;

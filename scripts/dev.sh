@@ -94,7 +94,7 @@ asan_stage() {
   local dir="$ROOT/build-asan"
   configure_and_build "$dir" all -DBOTRELAY_SANITIZE=ON
   # relayd and relayctl started by the integration tests inherit these.
-  ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1" \
+  ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1" \
   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     run_ctest "$dir"
 }

@@ -6,6 +6,7 @@ send them, with auth blocks signed the way the phone signs them under the
 key and salt fixed in auth_block_fuzzer.cc. Run it again after changing
 either; the files it writes are committed.
 """
+import base64
 import hashlib
 import hmac
 import json
@@ -37,7 +38,6 @@ def compact(obj):
 
 
 def message(text, **data_overrides):
-    import base64
     payload = base64.b64encode(text.encode()).decode()
     data = {"room": "테스트방", "channel_id": "18445682959392711", "message_type": "text",
             "content_encoding": "base64", "message_positions": [0, len(payload)],

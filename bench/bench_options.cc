@@ -94,6 +94,9 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv) {
   add("reference-threads", po::value(&o.reference_threads)->default_value(o.reference_threads),
       "threads of that reference server; 0 = one per core");
   add("listen", po::value(&o.listen)->default_value(o.listen), "reference-server: address");
+  add("ping-interval", po::value(&o.ping_interval_s)->default_value(o.ping_interval_s),
+      "reference-server: ping every handshaken connection this often (0: never); with "
+      "--compare-reference, the reference server's (give it relayd's ping-interval)");
   add("max-lifetime", po::value(&o.max_lifetime_s)->default_value(o.max_lifetime_s),
       "reference-server: exit after this many seconds even without a signal");
   add("churn-rate", po::value(&o.churn_rate)->default_value(o.churn_rate),
@@ -157,7 +160,7 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv) {
       o.duration_s <= 0 || o.payload_bytes < 0 || o.echoes_per_session < 1 ||
       o.source_addresses < 1 || o.connect_concurrency < 1 || o.rate < 0 || o.churn_rate < 0 ||
       o.bad_rate < 0 || o.answer_deadline_s <= 0 || o.progress_interval_s <= 0 ||
-      o.server_handshake_timeout_s <= 0 || o.max_line_bytes < 1) {
+      o.server_handshake_timeout_s <= 0 || o.max_line_bytes < 1 || o.ping_interval_s < 0) {
     return absl::InvalidArgumentError("counts and durations must be positive");
   }
   return o;

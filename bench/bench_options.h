@@ -65,6 +65,7 @@ struct BenchOptions {
   // reference-server.
   std::string listen = "127.0.0.1:0";
   double max_lifetime_s = 3600;
+  double ping_interval_s = 30;  // also the compared reference server's: relayd's ping-interval
 
   // approve-db.
   std::string db;

@@ -60,7 +60,7 @@ int Run(int argc, char** argv) {
     return 0;
   }
   if (o.mode == "reference-server") {
-    return RunReferenceServer({o.listen, o.ready_file, o.threads, o.max_lifetime_s});
+    return RunReferenceServer({o.listen, o.ready_file, o.threads, o.max_lifetime_s, o.ping_interval_s});
   }
   if (o.mode == "soak") {
     if (!o.relayd.empty()) return RunSoakCommand(o, std::nullopt);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <deque>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "bench/server_target.h"
 #include "bench/wire.h"
 #include "dataplane/protocol/base64.h"
+#include "dataplane/protocol/frame_encoder.h"
 
 namespace botrelay::bench {
 namespace {
@@ -29,6 +31,7 @@ constexpr uint64_t kStopCookie = ~uint64_t{0} - 1;
 
 struct Peer {
   bool open = false;
+  uint64_t generation = 0;  // tells a ping due for an earlier peer on this descriptor
   bool flush_queued = false;
   bool watching_writable = false;
   std::string bot_name;
@@ -58,9 +61,18 @@ uint16_t BoundPort(int fd) {
   return ntohs(addr.sin_port);
 }
 
+// A ping owed to one peer; every peer has the same interval, so these are
+// due in the order they were queued.
+struct PingDue {
+  int64_t at_ns;
+  int fd;
+  uint64_t generation;
+};
+
 class ReferenceLoop {
  public:
-  ReferenceLoop(int listener, int stop_fd) : listener_(listener), stop_fd_(stop_fd) {
+  ReferenceLoop(int listener, int stop_fd, int64_t ping_interval_ns)
+      : listener_(listener), stop_fd_(stop_fd), ping_interval_ns_(ping_interval_ns) {
     loop_.Add(listener_, EPOLLIN, kListenerCookie);
     loop_.Add(stop_fd_, EPOLLIN, kStopCookie);
   }
@@ -73,7 +85,7 @@ class ReferenceLoop {
 
   void Run() {
     while (true) {
-      for (const epoll_event& event : loop_.Wait(-1)) {
+      for (const epoll_event& event : loop_.Wait(SendDuePings())) {
         if (event.data.u64 == kStopCookie) return;
         if (event.data.u64 == kListenerCookie) {
           Accept();
@@ -95,6 +107,7 @@ class ReferenceLoop {
       if (static_cast<size_t>(fd) >= peers_.size()) peers_.resize(static_cast<size_t>(fd) + 1024);
       peers_[fd] = Peer{};
       peers_[fd].open = true;
+      peers_[fd].generation = ++generations_;
       loop_.Add(fd, EPOLLIN, static_cast<uint64_t>(fd));
     }
   }
@@ -113,6 +126,31 @@ class ReferenceLoop {
     if (peer.open && (events & EPOLLOUT)) Flush(fd, peer);
   }
 
+  // Sends the pings that are due; returns how long the loop may wait for the
+  // next one (negative: forever).
+  int64_t SendDuePings() {
+    if (pings_.empty()) return -1;
+    const int64_t now = MonotonicNs();
+    while (!pings_.empty() && pings_.front().at_ns <= now) {
+      PingDue due = pings_.front();
+      pings_.pop_front();
+      Peer& peer = peers_[due.fd];
+      if (!peer.open || peer.generation != due.generation) continue;
+      protocol::AppendPing(peer.out, peer.bot_name, iso_clock_.Format(WallMs()));
+      QueueFlush(due.fd, peer);
+      due.at_ns += ping_interval_ns_;
+      pings_.push_back(due);
+    }
+    FlushQueued();
+    return pings_.empty() ? -1 : std::max<int64_t>(0, pings_.front().at_ns - now);
+  }
+
+  void QueueFlush(int fd, Peer& peer) {
+    if (peer.out.empty() || peer.flush_queued) return;
+    peer.flush_queued = true;
+    flush_queue_.push_back(fd);
+  }
+
   void Consume(int fd, Peer& peer, std::string_view data) {
     if (!peer.partial.empty()) {
       const size_t newline = data.find('\n');
@@ -121,24 +159,24 @@ class ReferenceLoop {
         return;
       }
       peer.partial.append(data.substr(0, newline));
-      Answer(peer, peer.partial);
+      Answer(fd, peer, peer.partial);
       peer.partial.clear();
       data.remove_prefix(newline + 1);
     }
     for (size_t newline; (newline = data.find('\n')) != std::string_view::npos;) {
-      Answer(peer, data.substr(0, newline));
+      Answer(fd, peer, data.substr(0, newline));
       data.remove_prefix(newline + 1);
     }
     peer.partial.assign(data);
-    if (!peer.out.empty() && !peer.flush_queued) {
-      peer.flush_queued = true;
-      flush_queue_.push_back(fd);
-    }
+    QueueFlush(fd, peer);
   }
 
-  void Answer(Peer& peer, std::string_view line) {
+  void Answer(int fd, Peer& peer, std::string_view line) {
     const InboundFrame frame = SplitFrame(line);
     if (frame.event == "handshake") {
+      if (ping_interval_ns_ > 0) {
+        pings_.push_back({MonotonicNs() + ping_interval_ns_, fd, peer.generation});
+      }
       peer.bot_name = std::string(FindString(frame.json, "botName").value_or(""));
       peer.out += R"({"event":"handshakeComplete","data":{"success":true,"approved":true,)"
                   R"("message":"승인된 디바이스입니다","server_version":"relaybench-reference","timestamp":")";
@@ -207,6 +245,9 @@ class ReferenceLoop {
 
   int listener_;
   int stop_fd_;
+  int64_t ping_interval_ns_;  // 0: no pings
+  uint64_t generations_ = 0;
+  std::deque<PingDue> pings_;
   EventLoop loop_;
   IsoClock iso_clock_;
   std::vector<Peer> peers_;  // indexed by descriptor
@@ -248,7 +289,8 @@ int RunReferenceServer(const ReferenceServerOptions& options) {
   const int stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   std::vector<std::thread> pool;
   for (int fd : listeners) {
-    pool.emplace_back([fd, stop_fd] { ReferenceLoop(fd, stop_fd).Run(); });
+    const auto ping_interval_ns = static_cast<int64_t>(options.ping_interval_s * 1e9);
+    pool.emplace_back([fd, stop_fd, ping_interval_ns] { ReferenceLoop(fd, stop_fd, ping_interval_ns).Run(); });
   }
   if (!options.ready_file.empty() && !WriteReadyFile(options.ready_file, *at)) {
     std::fprintf(stderr, "reference-server: cannot write %s\n", options.ready_file.c_str());

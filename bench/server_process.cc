@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+
+#include "absl/strings/str_cat.h"
 #include "bench/approve_db.h"
 
 extern char** environ;
@@ -74,13 +76,14 @@ ServerProcess::~ServerProcess() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
-absl::StatusOr<std::unique_ptr<ServerProcess>> StartReferenceServer(int threads) {
+absl::StatusOr<std::unique_ptr<ServerProcess>> StartReferenceServer(int threads, double ping_interval_s) {
   absl::StatusOr<std::string> dir = MakeTempDir("relaybench-ref");
   if (!dir.ok()) return dir.status();
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   return ServerProcess::Start(self,
                               {"reference-server", "--listen", "127.0.0.1:0", "--ready-file",
-                               *dir + "/ready.json", "--threads", std::to_string(threads)},
+                               *dir + "/ready.json", "--threads", std::to_string(threads),
+                               "--ping-interval", absl::StrCat(ping_interval_s)},
                               *dir, "reference", "");
 }
 

@@ -43,8 +43,9 @@ class ServerProcess {
 // A fresh temporary directory "/tmp/<prefix>-XXXXXX".
 absl::StatusOr<std::string> MakeTempDir(const std::string& prefix);
 
-// `relaybench reference-server` (this executable) with `threads` threads.
-absl::StatusOr<std::unique_ptr<ServerProcess>> StartReferenceServer(int threads);
+// `relaybench reference-server` (this executable) with `threads` threads,
+// pinging every handshaken connection each `ping_interval_s` (0: never).
+absl::StatusOr<std::unique_ptr<ServerProcess>> StartReferenceServer(int threads, double ping_interval_s);
 
 struct RelaydLaunch {
   std::string binary;

@@ -162,6 +162,34 @@ TEST(RelaybenchSmokeTest, EchoAgainstReferenceServerAnswersEveryRequest) {
   EXPECT_EQ(reference.Stop(), 0);
 }
 
+// The ping-load comparison: the reference server pings at relayd's interval,
+// so both sides of an idle run must have answered pings.
+TEST(RelaybenchSmokeTest, IdleComparisonPingsFromBothServers) {
+  TempDir dir;
+  const ProcessResult approve =
+      RunProcess(RELAYBENCH_PATH, {"approve-db", "--db", dir / "store.db", "--bots", "4",
+                                   "--devices-per-bot", "2"});
+  ASSERT_EQ(approve.exit_code, 0) << Describe(approve);
+  ServerProcess relayd = StartRelayd(dir);  // pings every 0.5 s
+  ASSERT_TRUE(relayd.WaitReady());
+  const ProcessResult run = RunProcess(
+      RELAYBENCH_PATH,
+      {"idle", "--ready-file", dir / "relayd.json", "--connections", "8", "--duration", "3", "--bots",
+       "4", "--devices-per-bot", "2", "--secret-key", kKey, "--salt", kSalt, "--json",
+       "--compare-reference", "--ping-interval", "0.5"},
+      {}, std::chrono::seconds(60));
+  ASSERT_EQ(run.exit_code, 0) << Describe(run);
+  const size_t target_at = run.out.find("\"target\":{");
+  ASSERT_NE(target_at, std::string::npos) << run.out;
+  const std::string reference_part = run.out.substr(0, target_at);
+  const std::string target_part = run.out.substr(target_at);
+  // 3 s at 0.5 s: about 6 pings per connection; at least 3 each.
+  EXPECT_GE(JsonInt(reference_part, "pings_answered"), 8 * 3) << run.out;
+  EXPECT_GE(JsonInt(target_part, "pings_answered"), 8 * 3) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("\"cpu_per_unit_ratio\":")) << run.out;
+  EXPECT_EQ(relayd.Stop(), 0);
+}
+
 TEST(RelaybenchSmokeTest, SlowlorisReportsTheStalledSocketsRelaydClosed) {
   TempDir dir;
   const ProcessResult approve =

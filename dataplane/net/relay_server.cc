@@ -170,6 +170,14 @@ absl::StatusOr<asio::ip::tcp::endpoint> RelayServer::Start() {
   acceptor_->open(endpoint->protocol(), ec);
   if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_->bind(*endpoint, ec);
+  if (!ec) {
+    // Before listen(), so that the buffer sizes also set the window scale
+    // every accepted connection negotiates.
+    if (std::error_code opt_ec = ApplyListenerSocketOptions(acceptor_->native_handle(), settings_.socket)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "socket options for %s: %s", settings_.listen_address, opt_ec.message()));
+    }
+  }
   if (!ec) acceptor_->listen(settings_.listen_backlog, ec);
   // OnAcceptable drains the backlog with accept4 until EAGAIN.
   if (!ec) acceptor_->non_blocking(true, ec);
@@ -286,8 +294,10 @@ void RelayServer::OnAccepted(int fd, const sockaddr_storage& peer, socklen_t pee
     RejectBusy(fd, "connection limit reached; try again later");
     return;
   }
-  std::error_code opt_ec = ApplySocketOptions(fd, settings_.socket);
-  if (opt_ec) RELAY_LOG(kWarn, "peer=%s socket options: %s", peer_text, opt_ec.message());
+  // The other options came with the descriptor from the listener.
+  if (std::error_code opt_ec = ApplyConnectionSocketOptions(fd, settings_.socket)) {
+    RELAY_LOG(kWarn, "peer=%s socket options: %s", peer_text, opt_ec.message());
+  }
   // Round-robin: the handshake runs where the connection lands, then the
   // session moves to its bot's shard.
   Shard& shard = *shards_[next_shard_++ % shards_.size()];

@@ -10,8 +10,8 @@ namespace botrelay::net {
 
 namespace {
 
-std::error_code SetInt(int fd, int level, int option, int value) {
-  if (::setsockopt(fd, level, option, &value, sizeof(value)) != 0) {
+std::error_code Set(int fd, int level, int option, const void* value, socklen_t size) {
+  if (::setsockopt(fd, level, option, value, size) != 0) {
     return std::error_code(errno, std::generic_category());
   }
   return {};
@@ -19,10 +19,10 @@ std::error_code SetInt(int fd, int level, int option, int value) {
 
 }  // namespace
 
-std::error_code ApplySocketOptions(int fd, const SocketSettings& s) {
+std::error_code ApplyListenerSocketOptions(int listener_fd, const SocketSettings& s) {
   std::error_code ec;
   auto set = [&](int level, int option, int value) {
-    if (!ec) ec = SetInt(fd, level, option, value);
+    if (!ec) ec = Set(listener_fd, level, option, &value, sizeof value);
   };
   set(IPPROTO_TCP, TCP_NODELAY, 1);
   set(SOL_SOCKET, SO_KEEPALIVE, 1);
@@ -32,13 +32,13 @@ std::error_code ApplySocketOptions(int fd, const SocketSettings& s) {
   if (s.receive_buffer_bytes > 0) set(SOL_SOCKET, SO_RCVBUF, s.receive_buffer_bytes);
   if (s.send_buffer_bytes > 0) set(SOL_SOCKET, SO_SNDBUF, s.send_buffer_bytes);
   if (s.user_timeout_ms > 0) set(IPPROTO_TCP, TCP_USER_TIMEOUT, s.user_timeout_ms);
-  if (!ec && s.linger_seconds >= 0) {
-    linger l{1, s.linger_seconds};
-    if (::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) != 0) {
-      ec = std::error_code(errno, std::generic_category());
-    }
-  }
   return ec;
+}
+
+std::error_code ApplyConnectionSocketOptions(int fd, const SocketSettings& s) {
+  if (s.linger_seconds < 0) return {};
+  const linger l{1, s.linger_seconds};
+  return Set(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
 }
 
 }  // namespace botrelay::net

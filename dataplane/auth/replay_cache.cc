@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <limits>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
@@ -10,22 +9,23 @@
 namespace botrelay::auth {
 namespace {
 
-// Index slots hold ring slot + 1 in a uint32_t, with 0 meaning empty.
-constexpr size_t kMaxCapacity = std::numeric_limits<uint32_t>::max() - 1;
-
-// Fibonacci hashing on the top bits: spreads any key (not only KeyFor's)
-// over the power-of-two table.
-size_t HomeSlot(uint64_t key, size_t table_size) {
-  const int shift = 64 - std::countr_zero(table_size);
-  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift);
-}
+// Ring positions are stored + 1 in 32 bits, and a home slot is taken from
+// 32 hash bits: the index (twice the capacity) must have at most 2^32 slots.
+constexpr size_t kMaxCapacity = size_t{1} << 31;
 
 }  // namespace
 
 ReplayCache::ReplayCache(size_t capacity)
     : ring_(std::clamp<size_t>(capacity, 1, kMaxCapacity)),
       // At most half full, so probe sequences stay short and always end.
-      index_(std::bit_ceil(2 * ring_.size())) {}
+      index_(std::bit_ceil(2 * ring_.size())),
+      home_shift_(32 - std::countr_zero(index_.size())) {}
+
+// Fibonacci hashing: spreads any key (not only KeyFor's) over the
+// power-of-two table through the product's top bits.
+uint32_t ReplayCache::Hash32(uint64_t key) {
+  return static_cast<uint32_t>((key * 0x9E3779B97F4A7C15ull) >> 32);
+}
 
 uint64_t ReplayCache::KeyFor(std::string_view signature, std::string_view content) {
   // absl::Hash folds in each string's length, so (signature, content) pairs
@@ -41,7 +41,8 @@ uint64_t ReplayCache::KeyFor(std::string_view signature, std::string_view conten
 bool ReplayCache::SeenOrInsert(uint64_t key, int64_t now_ms, int64_t expires_at_ms) {
   while (size_ > 0 && ring_[head_].expires_at_ms <= now_ms) EvictOldest();
 
-  if (const int64_t slot = IndexFind(key); slot >= 0) {
+  const uint32_t hash = Hash32(key);
+  if (const int64_t slot = IndexFind(key, hash); slot >= 0) {
     Entry& entry = ring_[static_cast<size_t>(slot)];
     if (entry.expires_at_ms > now_ms) return true;
     // Expired but still queued behind a longer-lived entry: renew it in
@@ -56,51 +57,51 @@ bool ReplayCache::SeenOrInsert(uint64_t key, int64_t now_ms, int64_t expires_at_
   }
   const size_t tail = (head_ + size_) % ring_.size();
   ring_[tail] = Entry{key, expires_at_ms};
-  IndexInsert(key, static_cast<uint32_t>(tail));
+  IndexInsert(hash, static_cast<uint32_t>(tail));
   ++size_;
   return false;
 }
 
 void ReplayCache::EvictOldest() {
-  IndexErase(ring_[head_].key);
+  IndexErase(Hash32(ring_[head_].key), static_cast<uint32_t>(head_));
   head_ = (head_ + 1) % ring_.size();
   --size_;
 }
 
-void ReplayCache::IndexInsert(uint64_t key, uint32_t ring_slot) {
+void ReplayCache::IndexInsert(uint32_t hash, uint32_t ring_slot) {
   const size_t mask = index_.size() - 1;
-  size_t pos = HomeSlot(key, index_.size());
-  while (index_[pos] != 0) pos = (pos + 1) & mask;
-  index_[pos] = ring_slot + 1;
+  size_t pos = HomeSlot(hash);
+  while (index_[pos].ring_slot_plus_one != 0) pos = (pos + 1) & mask;
+  index_[pos] = IndexSlot{ring_slot + 1, hash};
 }
 
-int64_t ReplayCache::IndexFind(uint64_t key) const {
+int64_t ReplayCache::IndexFind(uint64_t key, uint32_t hash) const {
   const size_t mask = index_.size() - 1;
-  for (size_t pos = HomeSlot(key, index_.size()); index_[pos] != 0; pos = (pos + 1) & mask) {
-    const uint32_t ring_slot = index_[pos] - 1;
+  for (size_t pos = HomeSlot(hash); index_[pos].ring_slot_plus_one != 0; pos = (pos + 1) & mask) {
+    if (index_[pos].hash != hash) continue;
+    const uint32_t ring_slot = index_[pos].ring_slot_plus_one - 1;
     if (ring_[ring_slot].key == key) return ring_slot;
   }
   return -1;
 }
 
-void ReplayCache::IndexErase(uint64_t key) {
+void ReplayCache::IndexErase(uint32_t hash, uint32_t ring_slot) {
   const size_t mask = index_.size() - 1;
-  size_t hole = HomeSlot(key, index_.size());
-  while (ring_[index_[hole] - 1].key != key) hole = (hole + 1) & mask;
+  size_t hole = HomeSlot(hash);
+  while (index_[hole].ring_slot_plus_one != ring_slot + 1) hole = (hole + 1) & mask;
 
   // Backward-shift deletion: pull later members of the probe run into the
   // hole when their home slot does not lie between the hole and them, so
   // lookups never need tombstones.
-  for (size_t next = (hole + 1) & mask; index_[next] != 0; next = (next + 1) & mask) {
-    const size_t home = HomeSlot(ring_[index_[next] - 1].key, index_.size());
-    const size_t distance_from_home = (next - home) & mask;
+  for (size_t next = (hole + 1) & mask; index_[next].ring_slot_plus_one != 0; next = (next + 1) & mask) {
+    const size_t distance_from_home = (next - HomeSlot(index_[next].hash)) & mask;
     const size_t distance_from_hole = (next - hole) & mask;
     if (distance_from_home >= distance_from_hole) {
       index_[hole] = index_[next];
       hole = next;
     }
   }
-  index_[hole] = 0;
+  index_[hole] = IndexSlot{};
 }
 
 }  // namespace botrelay::auth

@@ -6,7 +6,11 @@
 // are both served.
 //
 // Memory is bounded: a fixed-capacity ring in arrival order plus an
-// open-addressing index. When the ring is full the oldest entry is evicted
+// open-addressing index (24 bytes per entry of capacity). Index slots carry
+// 32 bits of the key's hash beside the ring position, so probing and
+// deletion stay within the index: a lookup reads the ring (a likely cache
+// miss at a million entries) only for a candidate whose hash bits match.
+// When the ring is full the oldest entry is evicted
 // even if its window has not passed; such early evictions are counted
 // (botrelay_replay_cache_early_evictions_total), since they shorten the
 // effective protection window under extreme load.
@@ -41,15 +45,22 @@ class ReplayCache {
     uint64_t key = 0;
     int64_t expires_at_ms = 0;
   };
+  struct IndexSlot {
+    uint32_t ring_slot_plus_one = 0;  // 0 = empty
+    uint32_t hash = 0;                // Hash32 of the key; its top bits are the home slot
+  };
+  static uint32_t Hash32(uint64_t key);
+  size_t HomeSlot(uint32_t hash) const { return hash >> home_shift_; }
   void EvictOldest();
-  void IndexInsert(uint64_t key, uint32_t ring_slot);
-  void IndexErase(uint64_t key);
-  int64_t IndexFind(uint64_t key) const;  // ring slot or -1
+  void IndexInsert(uint32_t hash, uint32_t ring_slot);
+  void IndexErase(uint32_t hash, uint32_t ring_slot);
+  int64_t IndexFind(uint64_t key, uint32_t hash) const;  // ring slot or -1
 
   std::vector<Entry> ring_;
   size_t head_ = 0;  // oldest entry
   size_t size_ = 0;
-  std::vector<uint32_t> index_;  // ring slot + 1; 0 = empty
+  std::vector<IndexSlot> index_;
+  int home_shift_;  // 32 - log2(index_.size())
   uint64_t early_evictions_ = 0;
 };
 

@@ -88,6 +88,9 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv) {
       "seconds to wait for outstanding replies after the measurement");
   add("handshake-timeout", po::value(&o.handshake_timeout_s)->default_value(o.handshake_timeout_s),
       "seconds from connect() to handshakeComplete");
+  add("settle-time-wait", po::value(&o.settle_time_wait_s)->default_value(o.settle_time_wait_s),
+      "before each run (the reference's and the target's), wait at most this many seconds until "
+      "no more than 1,000 sockets are in TIME_WAIT (back-to-back handshake runs slow each other)");
   add("json", po::bool_switch(&o.json), "print one JSON line instead of text");
   add("compare-reference", po::bool_switch(&o.compare_reference),
       "also run the same load against a reference server started for the purpose, report the ratio");
@@ -160,7 +163,8 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv) {
       o.duration_s <= 0 || o.payload_bytes < 0 || o.echoes_per_session < 1 ||
       o.source_addresses < 1 || o.connect_concurrency < 1 || o.rate < 0 || o.churn_rate < 0 ||
       o.bad_rate < 0 || o.answer_deadline_s <= 0 || o.progress_interval_s <= 0 ||
-      o.server_handshake_timeout_s <= 0 || o.max_line_bytes < 1 || o.ping_interval_s < 0) {
+      o.server_handshake_timeout_s <= 0 || o.max_line_bytes < 1 || o.ping_interval_s < 0 ||
+      o.settle_time_wait_s < 0) {
     return absl::InvalidArgumentError("counts and durations must be positive");
   }
   return o;

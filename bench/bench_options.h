@@ -41,6 +41,7 @@ struct BenchOptions {
   double setup_timeout_s = 60;
   double drain_timeout_s = 5;
   double handshake_timeout_s = 10;
+  double settle_time_wait_s = 0;  // wait this long at most for earlier runs' TIME_WAIT sockets
 
   // soak (docs/reliability.md). Its defaults for --connections, --rate,
   // --duration and --drain-timeout differ from the load modes' (see the usage text).

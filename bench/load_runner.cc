@@ -14,6 +14,7 @@
 #include "bench/clock.h"
 #include "bench/process_stats.h"
 #include "bench/scenarios.h"
+#include "bench/time_wait.h"
 #include "bench/worker.h"
 
 namespace botrelay::bench {
@@ -98,6 +99,10 @@ absl::StatusOr<RunReport> RunLoad(const BenchOptions& o, const ServerTarget& ser
     return prepared;
   }
   const WorkerSettings settings = WorkerSettingsFor(o, server);
+  constexpr int64_t kSettledTimeWait = 1000;
+  const std::optional<int64_t> time_wait = o.settle_time_wait_s > 0
+                                               ? SettleTimeWait(kSettledTimeWait, o.settle_time_wait_s)
+                                               : TimeWaitSockets();
 
   const int threads = std::max(1, std::min(o.threads, o.connections));
   RunClock clock(threads);
@@ -128,6 +133,7 @@ absl::StatusOr<RunReport> RunLoad(const BenchOptions& o, const ServerTarget& ser
   report.threads = threads;
   report.window_s = o.duration_s;
   report.server_rss_baseline_kib = SampleServer(server.pid).rss_kib;
+  report.time_wait_at_start = time_wait;
 
   const int64_t hard_deadline = MonotonicNs() + Ns(o.setup_timeout_s + o.duration_s + o.drain_after_s +
                                                    o.drain_timeout_s + o.handshake_timeout_s + 30);

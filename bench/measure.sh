@@ -114,25 +114,30 @@ for m in "${WHAT[@]}"; do
       echo "$m median: $(median "$m" .rss_per_connection_bytes) bytes/connection," \
         "held $(median "$m" .connections_held)"
       ;;
-    ping19k | ping-equiv)  # CPU of idle connections being pinged, against the reference server (one run each)
+    ping19k | ping-equiv)  # CPU of idle connections being pinged, against the reference server (fresh relayd each run)
       # ping-equiv scales the store's records with the pings: at 5.7 s instead
       # of 30 s, one record per 57 s is the default's one per 10 pings.
       if [[ $m == ping19k ]]; then flags=(); hold=65; interval=30
       else flags=(--ping-interval=5.7 --ping-record-interval=57); hold=30; interval=5.7; fi
       # The reference server pings at relayd's interval: its CPU per answered
       # ping is the machine's floor for this work (send, read, epoll).
-      start_relayd --max-connections=19500 "${flags[@]}"
-      bench "$m" idle --connections 19000 --duration "$hold" --connect-concurrency 512 --setup-timeout 300 \
-        --compare-reference --ping-interval "$interval"
-      stop_relayd
+      for _ in $(seq "$RUNS"); do
+        start_relayd --max-connections=19500 "${flags[@]}"
+        bench "$m" idle --connections 19000 --duration "$hold" --connect-concurrency 512 --setup-timeout 300 \
+          --compare-reference --ping-interval "$interval"
+        stop_relayd
+      done
       echo "$m: server CPU $(median "$m" .target.server_cpu_pct) % of a core," \
         "pings answered $(median "$m" .target.pings_answered);" \
         "reference $(median "$m" .reference.server_cpu_pct) %, CPU per ping ratio $(median "$m" .cpu_per_unit_ratio)"
       ;;
     handshake)  # connect + handshake + close, 64 at a time, against the reference server and relayd
+      # Each run (the reference's and relayd's) starts once the TIME_WAIT
+      # sockets of the one before have expired (bench/time_wait.h).
       start_relayd
       for _ in $(seq "$RUNS"); do
-        bench handshake handshake --connections 64 --duration 10 --connect-concurrency 64 --compare-reference
+        bench handshake handshake --connections 64 --duration 10 --connect-concurrency 64 --compare-reference \
+          --settle-time-wait 65
       done
       stop_relayd
       echo "handshake median: relayd $(median handshake .target.handshake_rate_per_s)/s," \
@@ -142,7 +147,8 @@ for m in "${WHAT[@]}"; do
     churn)  # reconnect after every 10 echoes
       start_relayd
       for _ in $(seq "$RUNS"); do
-        bench churn churn --connections 200 --echoes-per-session 10 --inflight 2 --duration 10
+        bench churn churn --connections 200 --echoes-per-session 10 --inflight 2 --duration 10 \
+          --settle-time-wait 65
       done
       stop_relayd
       echo "churn median: $(median churn .sessions_completed) sessions," \

@@ -162,6 +162,7 @@ std::string ToJson(const RunReport& r) {
       ",\"rss_per_connection_bytes\":", OrNull(r.rss_per_connection_bytes()),
       ",\"server_cpu_s\":", OrNull(r.server_cpu_s), ",\"server_cpu_pct\":", OrNull(cpu_pct),
       ",\"generator_cpu_s\":", r.generator_cpu_s, ",\"observed_s\":", r.observed_s,
+      ",\"time_wait_at_start\":", OrNull(r.time_wait_at_start),
       ",\"errors\":", errors, "}");
 }
 

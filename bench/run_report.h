@@ -27,6 +27,7 @@ struct RunReport {
   double generator_cpu_s = 0;                      // over observed_s
   std::optional<double> drain_s;                   // drain: SIGTERM -> last connection closed
   std::optional<StalledReport> stalled;            // slowloris
+  std::optional<int64_t> time_wait_at_start;       // sockets in TIME_WAIT when the run began
 
   double throughput() const;       // echo replies per second in the window
   double handshake_rate() const;   // handshakes per second in the window

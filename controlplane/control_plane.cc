@@ -11,6 +11,7 @@
 #include "controlplane/admin_service.h"
 #include "controlplane/host_port.h"
 #include "dataplane/log/logger.h"
+#include "dataplane/log/thread_name.h"
 #include "controlplane/metrics_http_server.h"
 #include "controlplane/process_metrics.h"
 
@@ -87,7 +88,10 @@ absl::Status ControlPlane::Start() {
     server_ = std::move(server);
   }
   RefreshHealth();
-  health_thread_ = std::thread([this] { PollHealth(); });
+  health_thread_ = std::thread([this] {
+    log::NameThisThread("relayd-health");
+    PollHealth();
+  });
 
   RELAY_LOG(kInfo, "%s", absl::StrCat("admin gRPC on ", settings_.admin_address, " (port ", admin_port_, ", ",
                        settings_.admin_token.empty() ? "no token: loopback only" : "bearer token",

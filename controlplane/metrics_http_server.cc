@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "controlplane/host_port.h"
 #include "dataplane/log/logger.h"
+#include "dataplane/log/thread_name.h"
 
 namespace botrelay::controlplane {
 namespace {
@@ -249,7 +250,10 @@ class MetricsHttpServer::Impl {
     if (ec) return failed("local address", ec);
 
     std::make_shared<Listener>(*ioc_, std::move(acceptor), endpoints_)->Run();
-    thread_ = std::thread([ioc = ioc_.get()] { ioc->run(); });
+    thread_ = std::thread([ioc = ioc_.get()] {
+      log::NameThisThread("relayd-metrics");
+      ioc->run();
+    });
     return absl::OkStatus();
   }
 

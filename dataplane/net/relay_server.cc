@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "dataplane/admission/striped_source_table.h"
 #include "dataplane/log/logger.h"
+#include "dataplane/log/thread_name.h"
 #include "dataplane/net/migration_runner.h"
 #include "dataplane/net/socket_options.h"
 #include "dataplane/protocol/frame_encoder.h"
@@ -692,7 +693,10 @@ dataplane::DrainProgress RelayServer::StartDrain(const dataplane::DrainOptions& 
       }
     });
   }
-  drain_thread_ = std::thread([this] { DrainWatchdog(); });
+  drain_thread_ = std::thread([this] {
+    log::NameThisThread("relayd-drain");
+    DrainWatchdog();
+  });
   return GetDrainProgress();
 }
 

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "dataplane/log/logger.h"
+#include "dataplane/log/thread_name.h"
 #include "dataplane/metrics/metrics_registry.h"
 #include "dataplane/net/relay_server.h"
 
@@ -45,6 +46,7 @@ const RelaySettings& Shard::settings() const { return server_.settings(); }
 RelayMetrics& Shard::metrics() { return server_.relay_metrics(); }
 
 void Shard::Run() {
+  log::NameThisThread("relayd-shard-" + std::to_string(index_));
   metrics::BindThreadToShard(index_ + 1);
   server_.processors().OnShardStart(index_, io_);
   Tick();

@@ -1,6 +1,7 @@
 #include "dataplane/store/sqlite_device_registry.h"
 
 #include "dataplane/log/logger.h"
+#include "dataplane/log/thread_name.h"
 
 #include <algorithm>
 #include <atomic>
@@ -117,7 +118,10 @@ class SqliteDeviceRegistry final : public DeviceRegistry {
       DeviceKey key = record.key;
       devices_.emplace(std::move(key), std::move(record));
     }
-    writer_ = std::thread([this] { WriterLoop(); });
+    writer_ = std::thread([this] {
+      log::NameThisThread("relayd-store");
+      WriterLoop();
+    });
   }
 
   ~SqliteDeviceRegistry() override {

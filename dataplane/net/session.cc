@@ -103,8 +103,10 @@ void Session::Start() {
 void Session::Activate() {
   handshake_done_ = false;
   established_ = true;
-  boost::system::error_code ec;
-  socket_.non_blocking(true, ec);
+  if (!socket_.non_blocking()) {  // a socket moved from another shard; each set is an ioctl
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+  }
   bot_limit_ = shard_.bot_limits().Acquire(key_.bot_name);
   if (Session* replaced = shard_.ClaimKey(*this)) {
     RELAY_LOG(kInfo, "%s replaces conn=%d for the same device", Who(), replaced->id());

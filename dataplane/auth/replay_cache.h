@@ -10,6 +10,7 @@
 // 32 bits of the key's hash beside the ring position, so probing and
 // deletion stay within the index: a lookup reads the ring (a likely cache
 // miss at a million entries) only for a candidate whose hash bits match.
+// Both live in huge pages where the kernel allows (huge_page_allocator.h).
 // When the ring is full the oldest entry is evicted
 // even if its window has not passed; such early evictions are counted
 // (botrelay_replay_cache_early_evictions_total), since they shorten the
@@ -21,6 +22,8 @@
 #include <cstdint>
 #include <string_view>
 #include <vector>
+
+#include "dataplane/auth/huge_page_allocator.h"
 
 namespace botrelay::auth {
 
@@ -56,10 +59,10 @@ class ReplayCache {
   void IndexErase(uint32_t hash, uint32_t ring_slot);
   int64_t IndexFind(uint64_t key, uint32_t hash) const;  // ring slot or -1
 
-  std::vector<Entry> ring_;
+  std::vector<Entry, HugePageAllocator<Entry>> ring_;
   size_t head_ = 0;  // oldest entry
   size_t size_ = 0;
-  std::vector<IndexSlot> index_;
+  std::vector<IndexSlot, HugePageAllocator<IndexSlot>> index_;
   int home_shift_;  // 32 - log2(index_.size())
   uint64_t early_evictions_ = 0;
 };

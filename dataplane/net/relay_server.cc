@@ -14,6 +14,7 @@
 #include <numeric>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "dataplane/admission/striped_source_table.h"
 #include "dataplane/log/logger.h"
@@ -60,8 +61,16 @@ int64_t MonotonicMs() {
       .count();
 }
 
+// "203.0.113.7:51234", once per accepted connection. IPv4 is formatted by
+// hand: Asio's to_string goes through glibc's inet_ntop, which uses sprintf
+// (about 2,400 instructions a connection, 7 % of a handshake).
 std::string FormatPeer(const asio::ip::tcp::endpoint& endpoint) {
-  return absl::StrFormat("%s:%d", endpoint.address().to_string(), endpoint.port());
+  if (!endpoint.address().is_v4()) {
+    return absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
+  }
+  const asio::ip::address_v4::bytes_type octets = endpoint.address().to_v4().to_bytes();
+  return absl::StrCat(int{octets[0]}, ".", int{octets[1]}, ".", int{octets[2]}, ".", int{octets[3]},
+                      ":", endpoint.port());
 }
 
 // How many connections one wake-up of the acceptor takes off the backlog

@@ -1,5 +1,6 @@
 #include "dataplane/protocol/frame_encoder.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "dataplane/protocol/base64.h"
@@ -9,12 +10,19 @@ namespace botrelay::protocol {
 namespace {
 
 constexpr std::string_view kTimezone = "Asia/Seoul";
+constexpr size_t kTypicalHeaderBytes = 384;
 
 // Writes one S->C frame header: {"event":E,"data":{ ...fields... }}. The
 // frame ends with EndLine(), or with EndHeader() followed by the raw tail and LF.
 class FrameWriter {
  public:
   FrameWriter(std::string& out, OutboundEvent event) : out_(out) {
+    // A header is a few hundred bytes: growing an empty buffer by doubling
+    // would allocate four or five times for it (a new connection's first
+    // frame). Growth stays geometric for a buffer that is already large.
+    if (out_.capacity() - out_.size() < kTypicalHeaderBytes) {
+      out_.reserve(std::max(out_.size() + kTypicalHeaderBytes, 2 * out_.capacity()));
+    }
     out_.append(R"({"event":")");
     out_.append(OutboundEventName(event));
     out_.append(R"(","data":{)");

@@ -305,6 +305,17 @@ absl::StatusOr<RelaydConfig> LoadConfig(int argc, char** argv) {
         "concurrency, ping and handshake timings), ping-jitter in [0, 1) and "
         "ping-record-interval not negative");
   }
+  // Linux's ranges; the listener would refuse anything else at start-up.
+  const net::SocketSettings& sock = r.socket;
+  if (sock.keepalive_idle_seconds < 1 || sock.keepalive_idle_seconds > 32767 ||
+      sock.keepalive_interval_seconds < 1 || sock.keepalive_interval_seconds > 32767 ||
+      sock.keepalive_probes < 1 || sock.keepalive_probes > 127 || sock.receive_buffer_bytes < 0 ||
+      sock.send_buffer_bytes < 0 || sock.user_timeout_ms < 0 || sock.linger_seconds < -1) {
+    return absl::InvalidArgumentError(
+        "socket knobs out of range: keepalive-idle and keepalive-interval 1..32767 s, "
+        "keepalive-probes 1..127, socket-rcvbuf, socket-sndbuf and tcp-user-timeout >= 0, "
+        "socket-linger >= -1");
+  }
   if (!u.url.empty()) {
     if (auto url = upstream::ParseUpstreamUrl(u.url); !url.ok()) return url.status();
   }

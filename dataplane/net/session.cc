@@ -7,6 +7,7 @@
 #include "dataplane/log/logger.h"
 #include "dataplane/net/relay_server.h"
 #include "dataplane/net/shard.h"
+#include "dataplane/net/unix_clock.h"
 #include "dataplane/protocol/frame_encoder.h"
 #include "dataplane/protocol/text.h"
 
@@ -17,12 +18,6 @@ using protocol::ErrorCode;
 using protocol::OutboundEvent;
 
 namespace {
-
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr std::string_view kServerVersion = "botrelay/0.1";
 // How many scratch-buffer reads one readiness event may do before yielding

@@ -7,16 +7,11 @@
 #include "absl/strings/str_format.h"
 #include "dataplane/log/logger.h"
 #include "dataplane/net/relay_server.h"
+#include "dataplane/net/unix_clock.h"
 
 namespace botrelay::net {
 
 namespace {
-
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool Selected(const dataplane::MigrationSelector& selector, const dataplane::ConnectionInfo& c) {
   if (selector.all || selector.fraction > 0) return true;

@@ -21,6 +21,7 @@
 #include "dataplane/log/thread_name.h"
 #include "dataplane/net/migration_runner.h"
 #include "dataplane/net/socket_options.h"
+#include "dataplane/net/unix_clock.h"
 #include "dataplane/protocol/frame_encoder.h"
 
 namespace botrelay::net {
@@ -29,12 +30,6 @@ namespace asio = boost::asio;
 
 
 namespace {
-
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 absl::StatusOr<asio::ip::tcp::endpoint> ParseEndpoint(const std::string& address) {
   size_t colon = address.rfind(':');

@@ -7,6 +7,7 @@
 #include "dataplane/log/logger.h"
 #include "dataplane/net/relay_server.h"
 #include "dataplane/net/shard.h"
+#include "dataplane/net/unix_clock.h"
 #include "dataplane/protocol/frame_encoder.h"
 #include "dataplane/protocol/text.h"
 
@@ -18,27 +19,10 @@ using protocol::OutboundEvent;
 
 namespace {
 
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 constexpr std::string_view kServerVersion = "botrelay/0.1";
 // How many scratch-buffer reads one readiness event may do before yielding
 // to other connections on the same thread.
 constexpr int kMaxReadsPerEvent = 4;
-
-std::string_view ApprovalMessage(store::DeviceStatus status) {
-  switch (status) {
-    case store::DeviceStatus::kApproved: return "승인된 디바이스입니다";
-    case store::DeviceStatus::kPending: return "승인 대기 중인 디바이스입니다";
-    case store::DeviceStatus::kDenied: return "접근이 차단된 디바이스입니다 (denied)";
-    case store::DeviceStatus::kRevoked: return "접근이 차단된 디바이스입니다 (revoked)";
-    case store::DeviceStatus::kBlocked: return "접근이 차단된 디바이스입니다 (blocked)";
-  }
-  return "";
-}
 
 }  // namespace
 
@@ -121,9 +105,7 @@ void Session::Activate() {
   rtt_ms_.assign(static_cast<size_t>(std::max(1, shard_.settings().rtt_window)), 0.f);
 
   in_handler_ = true;
-  protocol::AppendHandshakeComplete(output_, state_ == ConnState::kApproved, handshake_message_,
-                                    kServerVersion, NowUnixMs());
-  shard_.metrics().Out(OutboundEvent::kHandshakeComplete);
+  AppendHandshakeComplete(state_ == ConnState::kApproved, handshake_message_);
   ++frames_out_;
   // Lines the phone queued offline and sent before its handshake.
   std::vector<std::string> early = std::move(early_lines_);
@@ -182,7 +164,7 @@ void Session::OnReadable(const boost::system::error_code& wait_ec) {
   }
   in_handler_ = false;
   if (handshake_done_ && !finalized_ && !closing_) {
-    CompleteHandshake();
+    CompleteHandshake(*this);
     return;
   }
   Flush();
@@ -343,122 +325,45 @@ void Session::OnLine(std::string_view line) {
     // Also while closing: chat gets a shutting_down error, ping replies count.
     OnEstablishedLine(line, /*early=*/false);
   } else if (!closing_) {
-    OnHandshakeStageLine(line);
+    OnHandshakeStageLine(*this, line);
   }
   // A connection refused during its handshake has nothing more to say.
 }
 
 // ------------------------------------------------------- handshake stage
+// The stage itself is in session_handshake.cc; these are the session's side
+// of HandshakeConnection.
 
-void Session::OnHandshakeStageLine(std::string_view line) {
-  protocol::DecodedFrame frame;
-  protocol::DecodeResult result = shard_.decoder().Decode(line, frame);
-  RelayMetrics& m = shard_.metrics();
-  if (result.ok && frame.kind == protocol::FrameKind::kHandshake) {
-    m.messages_in[static_cast<int>(InboundKind::kHandshake)]->Inc();
-    Admit(frame.handshake);
-    return;
-  }
-  if (result.ok && frame.kind == protocol::FrameKind::kChat &&
-      early_lines_.size() < shard_.settings().max_early_lines) {
-    // A v3.3 phone flushes its offline queue before the handshake (its
-    // handshake goes through the same queue): keep the lines for later.
-    early_lines_.emplace_back(line);
-    return;
-  }
-  m.messages_in[static_cast<int>(InboundKind::kInvalid)]->Inc();
-  m.handshakes[static_cast<int>(HandshakeResult::kInvalid)]->Inc();
-  std::string why = result.ok ? (frame.kind == protocol::FrameKind::kChat
-                                     ? "too many lines before the handshake"
-                                     : "the first frame must be a handshake")
-                              : absl::StrFormat("%s: %s",
-                                                std::string(protocol::ErrorCodeName(result.code)),
-                                                std::string(result.detail));
-  RELAY_LOG(kWarn, "%s handshake rejected: %s", Who(), why);
-  shard_.server().NoteSourceFailure(ticket_.source);
-  Close(result.ok && frame.kind == protocol::FrameKind::kChat ? ErrorCode::kHandshakeRequired
-                                                              : ErrorCode::kHandshakeInvalid,
-        why, CloseMode::kNow, "handshake_invalid");
-}
+void Session::KeepEarlyLine(std::string_view line) { early_lines_.emplace_back(line); }
 
-void Session::Admit(const protocol::HandshakeFrame& hs) {
-  RelayServer& server = shard_.server();
+void Session::Identify(const protocol::HandshakeFrame& hs) {
   generation_ = hs.generation;
   key_.bot_name.assign(hs.bot_name);
   key_.device_id.assign(hs.device_id);
   client_version_.assign(hs.version);
-  const int64_t now_ms = NowUnixMs();
+}
 
-  if (server.draining()) {
-    Refuse(HandshakeResult::kRefused, {}, "relayd is shutting down");
-    return;
-  }
-  if (admission::FlapVerdict flap = server.CheckFlapping(key_); !flap.allowed) {
-    RefuseFlapping(flap);
-    return;
-  }
-  if (server.RefusalThrottled(key_, now_ms)) {
-    Refuse(HandshakeResult::kThrottled, {}, "device refused recently; try later");
-    return;
-  }
-  store::HandshakeFacts facts;
-  facts.key = key_;
-  facts.client_type.assign(hs.client_type);
-  facts.client_version = client_version_;
-  facts.device_ip.assign(hs.device_ip);
-  facts.peer_ip = peer_.substr(0, peer_.rfind(':'));
-  facts.now_ms = now_ms;
-  absl::StatusOr<store::AdmitResult> admitted = server.devices().Admit(facts);
-  if (!admitted.ok()) {
-    // Fail closed: the old server approved everyone when its database failed.
-    RELAY_LOG(kError, "%s handshake refused, device store unavailable: %s", Who(),
-              std::string(admitted.status().message()));
-    shard_.metrics().handshakes[static_cast<int>(HandshakeResult::kStoreUnavailable)]->Inc();
-    Close(ErrorCode::kStoreUnavailable, "device registry unavailable; try again later",
-          CloseMode::kNow, "store_unavailable");
-    return;
-  }
-  if (admitted->refused_unknown) {
-    server.NoteRefusal(key_, now_ms);
-    Refuse(HandshakeResult::kUnknownRefused, "등록되지 않은 디바이스입니다",
-           "unknown devices are refused by configuration");
-    return;
-  }
-  const store::DeviceRecord& record = admitted->record;
-  if (record.status != store::DeviceStatus::kApproved &&
-      record.status != store::DeviceStatus::kPending) {
-    server.NoteRefusal(key_, now_ms);
-    Refuse(HandshakeResult::kRefused, ApprovalMessage(record.status),
-           absl::StrFormat("device is %s", std::string(store::DeviceStatusName(record.status))));
-    return;
-  }
-  const bool approved = record.status == store::DeviceStatus::kApproved;
-  handshake_message_ = admitted->newly_registered ? "디바이스가 승인 대기 상태로 등록되었습니다"
-                                                  : ApprovalMessage(record.status);
-  if (record.max_message_size > 0) max_line_bytes_ = record.max_message_size;
-  shard_.metrics()
-      .handshakes[static_cast<int>(approved ? HandshakeResult::kApproved
-                                            : HandshakeResult::kPending)]
-      ->Inc();
-  RELAY_LOG(kInfo, "%s handshake ok client=%s version=%s device=%s%s", Who(),
-            std::string(protocol::GenerationName(generation_)), client_version_,
-            approved ? "approved" : "pending",
-            admitted->newly_registered ? " (newly registered)" : "");
-
+void Session::Admitted(bool approved, std::string handshake_message, size_t max_line_bytes) {
+  handshake_message_ = std::move(handshake_message);
+  if (max_line_bytes > 0) max_line_bytes_ = max_line_bytes;
   SetState(approved ? ConnState::kApproved : ConnState::kPending);
   // The rest of the input belongs to the established stage, possibly on
   // another shard: stop consuming here and finish in CompleteHandshake.
   handshake_done_ = true;
 }
 
-void Session::CompleteHandshake() {
-  Shard& owner = shard_.server().ShardFor(key_.bot_name);
-  if (&owner == &shard_) {
-    Activate();
-    return;
-  }
-  // Hand the descriptor, the unread bytes and the early lines to the bot's
-  // shard; this object then leaves without closing the socket.
+void Session::AppendHandshakeComplete(bool approved, std::string_view message) {
+  protocol::AppendHandshakeComplete(output_, approved, message, kServerVersion, NowUnixMs());
+  shard_.metrics().Out(OutboundEvent::kHandshakeComplete);
+}
+
+void Session::CloseNow(std::optional<ErrorCode> code, std::string_view message,
+                       std::string_view reason) {
+  Close(code, message, CloseMode::kNow, reason);
+}
+
+// The counterpart of Session(Shard&, SessionTransfer&&).
+std::optional<SessionTransfer> Session::ReleaseForTransfer() {
   SessionTransfer transfer;
   transfer.id = id_;
   transfer.peer = peer_;
@@ -481,46 +386,12 @@ void Session::CompleteHandshake() {
   if (ec) {
     RELAY_LOG(kError, "%s could not move to its shard: %s", Who(), ec.message());
     Finalize("transfer_failed");
-    return;
+    return std::nullopt;
   }
   finalized_ = true;
   TimerWheel::Cancel(*this);
   shard_.Forget(*this);  // state gauges move with it
-  asio::post(owner.io(), [&owner, t = std::move(transfer)]() mutable {
-    owner.AdoptTransferred(std::move(t));
-  });
-}
-
-void Session::Refuse(HandshakeResult result, std::string_view handshake_message,
-                     std::string_view why) {
-  shard_.metrics().handshakes[static_cast<int>(result)]->Inc();
-  RELAY_LOG(kWarn, "%s handshake refused (%s): %s", Who(),
-            std::string(HandshakeResultName(result)), std::string(why));
-  if (!handshake_message.empty()) {
-    // Tell the phone plainly, in the reply it understands, then say why.
-    protocol::AppendHandshakeComplete(output_, false, handshake_message, kServerVersion,
-                                      NowUnixMs());
-    shard_.metrics().Out(OutboundEvent::kHandshakeComplete);
-  }
-  Close(shard_.server().draining() ? ErrorCode::kShuttingDown : ErrorCode::kDeviceRefused, why,
-        CloseMode::kNow, HandshakeResultName(result));
-}
-
-void Session::RefuseFlapping(const admission::FlapVerdict& verdict) {
-  // Counted every time, logged once per cool-down: a phone in a reconnect
-  // loop costs accept, one read, one write and the close, no registry lookup.
-  shard_.metrics().handshakes[static_cast<int>(HandshakeResult::kFlapping)]->Inc();
-  const admission::FlapSettings& flapping = shard_.settings().admission.flapping;
-  if (verdict.cooldown_started) {
-    RELAY_LOG(kWarn, "%s device reconnects too often (more than %d handshakes in %d s); "
-              "its handshakes are refused for %d s", Who(), flapping.handshake_limit,
-              flapping.window_ms / 1000, flapping.cooldown_ms / 1000);
-  }
-  const int32_t retry_after_s =
-      static_cast<int32_t>(std::max<int64_t>(1, (verdict.retry_after_ms + 999) / 1000));
-  SendError(ErrorCode::kDeviceFlapping, "device reconnects too often; wait before reconnecting",
-            retry_after_s);
-  Close(std::nullopt, {}, CloseMode::kNow, HandshakeResultName(HandshakeResult::kFlapping));
+  return transfer;
 }
 
 // ------------------------------------------------------------ established

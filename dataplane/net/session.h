@@ -2,8 +2,9 @@
 // One bot connection, from accept to close, on one event-loop thread.
 //
 // The chain of steps:
-//   Start -> [handshake stage: read lines until a handshake; queue early chat
-//   lines; admit the device] -> (move to the bot's shard) -> Activate ->
+//   Start -> [handshake stage (session_handshake.h): read lines until a
+//   handshake; queue early chat lines; admit the device] -> (move to the
+//   bot's shard) -> Activate ->
 //   [read lines -> decode -> verify -> dispatch | ping replies] ... ->
 //   Close (error event, flush, FIN, wait for the peer's FIN) -> Finalize.
 //
@@ -29,6 +30,7 @@
 #include "dataplane/log/log_throttle.h"
 #include "dataplane/net/bot_rate_limits.h"
 #include "dataplane/net/relay_metrics.h"
+#include "dataplane/net/session_handshake.h"
 #include "dataplane/net/timer_wheel.h"
 #include "dataplane/protocol/frame_decoder.h"
 #include "dataplane/protocol/frame_encoder.h"
@@ -39,28 +41,9 @@ namespace botrelay::net {
 
 class Shard;
 
-// What a session carries when it moves to its bot's shard after the
-// handshake (every bot lives on one shard; see shard.h).
-struct SessionTransfer {
-  int fd = -1;
-  uint64_t id = 0;
-  std::string peer;
-  admission::Ticket ticket;
-  std::chrono::steady_clock::time_point accepted_at;
-  int64_t accepted_unix_ms = 0;
-  protocol::ClientGeneration generation = protocol::ClientGeneration::kV33;
-  store::DeviceKey key;
-  std::string client_version;
-  bool approved = false;
-  std::string handshake_message;
-  size_t max_line_bytes = 0;
-  uint64_t bytes_in = 0;
-  uint64_t lines_in = 0;
-  std::string unread;                    // bytes after the handshake line
-  std::vector<std::string> early_lines;  // chat lines sent before it
-};
-
-class Session : public std::enable_shared_from_this<Session>, public TimerWheel::Entry {
+class Session final : public std::enable_shared_from_this<Session>,
+                      public TimerWheel::Entry,
+                      private HandshakeConnection {
  public:
   using Clock = std::chrono::steady_clock;
   enum class CloseMode : uint8_t {
@@ -75,13 +58,13 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   Session(Shard& shard, SessionTransfer&& transfer);
   ~Session() override;
 
-  void Start();     // handshake stage
-  void Activate();  // after admission, on the bot's own shard
+  void Start();              // handshake stage
+  void Activate() override;  // after admission, on the bot's own shard
 
   uint64_t id() const { return id_; }
-  const store::DeviceKey& key() const { return key_; }
+  const store::DeviceKey& key() const override { return key_; }
   // The source address's admission (released when the session ends).
-  const admission::Ticket& ticket() const { return ticket_; }
+  const admission::Ticket& ticket() const override { return ticket_; }
   ConnState state() const { return state_; }
   protocol::ClientGeneration generation() const { return generation_; }
   dataplane::ConnectionInfo Describe() const;
@@ -123,12 +106,17 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   void PauseInput();
   void OnLine(std::string_view line);
 
-  // --- handshake stage
-  void OnHandshakeStageLine(std::string_view line);
-  void Admit(const protocol::HandshakeFrame& handshake);
-  void Refuse(HandshakeResult result, std::string_view handshake_message, std::string_view why);
-  void RefuseFlapping(const admission::FlapVerdict& verdict);
-  void CompleteHandshake();
+  // --- handshake stage (session_handshake.h drives it through these)
+  Shard& shard() override { return shard_; }
+  const std::string& peer() const override { return peer_; }
+  size_t early_line_count() const override { return early_lines_.size(); }
+  void KeepEarlyLine(std::string_view line) override;
+  void Identify(const protocol::HandshakeFrame& handshake) override;
+  void Admitted(bool approved, std::string handshake_message, size_t max_line_bytes) override;
+  void AppendHandshakeComplete(bool approved, std::string_view message) override;
+  void CloseNow(std::optional<protocol::ErrorCode> code, std::string_view message,
+                std::string_view reason) override;
+  std::optional<SessionTransfer> ReleaseForTransfer() override;
 
   // --- established
   void OnEstablishedLine(std::string_view line, bool early);
@@ -147,7 +135,7 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   protocol::OutboundEvent OutboundEventFor(protocol::OutboundEvent event) const;
   // `reconnect_after_s`: the hint of refusals that pass (device_flapping).
   void SendError(protocol::ErrorCode code, std::string_view message,
-                 std::optional<int32_t> reconnect_after_s = std::nullopt);
+                 std::optional<int32_t> reconnect_after_s = std::nullopt) override;
   void AfterAppend();
   void ScheduleFlush();
   void Flush();
@@ -160,7 +148,7 @@ class Session : public std::enable_shared_from_this<Session>, public TimerWheel:
   void MaybeFinishClosing();
   void Finalize(std::string_view reason);
   void LogClosed(std::string_view reason) const;
-  std::string Who() const;
+  std::string Who() const override;
 
   Shard& shard_;
   boost::asio::ip::tcp::socket socket_;

@@ -6,10 +6,11 @@
 // Where the state lives: here, in one table shared by all event-loop
 // threads, consulted on the *accepting* shard while the handshake is read,
 // not on the bot's owner shard. The handshake runs where the connection was
-// accepted (round robin), and the refusal has to be decided before the
+// accepted, and the refusal has to be decided before the
 // session moves to the owner shard; asking the owner would cost a cross-thread
-// round trip per handshake, or moving the descriptor only to close it. A
-// per-accepting-shard table would see only every n-th reconnect of a device.
+// round trip per handshake, or moving the descriptor only to close it.
+// Today one shard accepts; a table per accepting shard would see only every
+// n-th reconnect of a device as soon as more than one did.
 // Handshakes are not the message path, so lock stripes (by key hash) are
 // cheap enough, as for the per-address table.
 //

@@ -303,9 +303,14 @@ void RelayServer::OnAccepted(int fd, const sockaddr_storage& peer, socklen_t pee
   if (std::error_code opt_ec = ApplyConnectionSocketOptions(fd, settings_.socket)) {
     RELAY_LOG(kWarn, "peer=%s socket options: %s", peer_text, opt_ec.message());
   }
-  // Round-robin: the handshake runs where the connection lands, then the
-  // session moves to its bot's shard.
-  Shard& shard = *shards_[next_shard_++ % shards_.size()];
+  // The handshake stage runs here, on the acceptor's shard; the session
+  // moves only if its bot lives on another one. A move costs an epoll
+  // DEL/ADD/MOD, an ioctl and a cross-thread post, about a ninth of a
+  // handshake's CPU: spreading handshakes round robin made twice as many
+  // moves and measured 83-95 us of CPU per handshake against 74-82 us
+  // (docs/performance.md section 6). The parsing this keeps on one thread is about
+  // 9 us of user CPU per handshake, a tenth of a core at 10,000/s.
+  Shard& shard = *shards_[0];
   asio::ip::tcp::socket socket(shard.io());
   boost::system::error_code ec;
   socket.assign(endpoint.protocol(), fd, ec);
@@ -317,11 +322,7 @@ void RelayServer::OnAccepted(int fd, const sockaddr_storage& peer, socklen_t pee
     return;
   }
   uint64_t id = next_connection_id_.fetch_add(1);
-  // The socket already belongs to its shard's io_context; hand it over there.
-  asio::post(shard.io(), [&shard, s = std::move(socket), id, peer_text,
-                          ticket = decision.ticket]() mutable {
-    shard.AdoptAccepted(std::move(s), id, std::move(peer_text), ticket);
-  });
+  shard.AdoptAccepted(std::move(socket), id, std::move(peer_text), decision.ticket);
 }
 
 void RelayServer::RefuseAdmission(int fd, const admission::Decision& decision) {

@@ -132,7 +132,6 @@ class RelayServer : public dataplane::DataPlane {
   std::atomic<bool> accepting_{false};
   int spare_fd_ = -1;  // released to answer one connection when out of descriptors
   std::chrono::steady_clock::time_point last_descriptor_warning_;
-  size_t next_shard_ = 0;
   std::atomic<uint64_t> next_connection_id_{1};
   std::atomic<int64_t> connections_{0};
 

@@ -2,8 +2,9 @@
 // One event-loop thread and everything it owns. Every bot name maps to one
 // shard (a hash of the name), and all of that bot's sessions, its processing
 // queue, its per-bot and per-room limits and its (bot, device) -> session
-// map live there, so none of it needs a lock. A connection is accepted on
-// any shard and moves to its bot's shard once the handshake names the bot.
+// map live there, so none of it needs a lock. A connection is accepted and
+// handshaken on the acceptor's shard (shard 0) and moves to its bot's shard
+// once the handshake names the bot, if that is another one.
 //
 // Other threads talk to a shard only by posting to its io_context.
 

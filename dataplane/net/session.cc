@@ -106,7 +106,6 @@ void Session::Activate() {
 
   in_handler_ = true;
   AppendHandshakeComplete(state_ == ConnState::kApproved, handshake_message_);
-  ++frames_out_;
   // Lines the phone queued offline and sent before its handshake.
   std::vector<std::string> early = std::move(early_lines_);
   for (std::string& line : early) {
@@ -354,6 +353,7 @@ void Session::Admitted(bool approved, std::string handshake_message, size_t max_
 
 void Session::AppendHandshakeComplete(bool approved, std::string_view message) {
   protocol::AppendHandshakeComplete(output_, approved, message, kServerVersion, NowUnixMs());
+  ++frames_out_;  // also for a refusal, so that the close line's frame count is true
   shard_.metrics().Out(OutboundEvent::kHandshakeComplete);
 }
 

@@ -1,6 +1,11 @@
 // Device approval: pending devices are refused per message until an admin
 // approves them, blocked devices are disconnected.
 
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "tests/integration/relayd_test.h"
 
 namespace botrelay::integration {
@@ -107,6 +112,19 @@ TEST_P(ApprovalTest, UnknownDeviceIsRefusedWhenRegistrationIsOff) {
     }
   }
   EXPECT_TRUE(refused) << "closed without a device_refused error";
+  // The close line counts both frames relayd sent: handshakeComplete and the error.
+  const auto deadline = testbot::Clock::now() + 3s;
+  std::string close_line;
+  while (close_line.empty() && testbot::Clock::now() < deadline) {
+    for (absl::string_view line : absl::StrSplit(relayd().Log(), '\n')) {
+      if (absl::StrContains(line, "device=dev-unknown") &&
+          absl::StrContains(line, "closed reason=unknown_refused")) {
+        close_line = std::string(line);
+      }
+    }
+    if (close_line.empty()) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(absl::StrContains(close_line, " out=2 frames/")) << relayd().Log();
   // Not recorded in the registry.
   auto device = admin().GetDevice("approval.bot", "dev-unknown");
   EXPECT_TRUE(absl::IsNotFound(device.status())) << device.status();

@@ -170,7 +170,7 @@ absl::StatusOr<asio::ip::tcp::endpoint> RelayServer::Start() {
   absl::StatusOr<asio::ip::tcp::endpoint> endpoint = ParseEndpoint(settings_.listen_address);
   if (!endpoint.ok()) return endpoint.status();
   spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(shards_[0]->io());
+  acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(AcceptorShard().io());
   boost::system::error_code ec;
   acceptor_->open(endpoint->protocol(), ec);
   if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
@@ -178,7 +178,8 @@ absl::StatusOr<asio::ip::tcp::endpoint> RelayServer::Start() {
   if (!ec) {
     // Before listen(), so that the buffer sizes also set the window scale
     // every accepted connection negotiates.
-    if (std::error_code opt_ec = ApplyListenerSocketOptions(acceptor_->native_handle(), settings_.socket)) {
+    if (std::error_code opt_ec =
+            ApplyListenerSocketOptions(acceptor_->native_handle(), settings_.socket)) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "socket options for %s: %s", settings_.listen_address, opt_ec.message()));
     }
@@ -192,7 +193,7 @@ absl::StatusOr<asio::ip::tcp::endpoint> RelayServer::Start() {
   }
   asio::ip::tcp::endpoint bound = acceptor_->local_endpoint(ec);
   accepting_ = true;
-  asio::post(shards_[0]->io(), [this] { Accept(); });
+  asio::post(AcceptorShard().io(), [this] { Accept(); });
   for (auto& shard : shards_) {
     threads_.emplace_back([s = shard.get()] { s->Run(); });
   }
@@ -231,7 +232,7 @@ void RelayServer::Accept() {
 }
 
 void RelayServer::AcceptAfterBackOff() {
-  auto timer = std::make_shared<asio::steady_timer>(shards_[0]->io(),
+  auto timer = std::make_shared<asio::steady_timer>(AcceptorShard().io(),
                                                     std::chrono::milliseconds(50));
   timer->async_wait([this, timer](const boost::system::error_code&) { Accept(); });
 }
@@ -308,9 +309,9 @@ void RelayServer::OnAccepted(int fd, const sockaddr_storage& peer, socklen_t pee
   // DEL/ADD/MOD, an ioctl and a cross-thread post, about a ninth of a
   // handshake's CPU: spreading handshakes round robin made twice as many
   // moves and measured 83-95 us of CPU per handshake against 74-82 us
-  // (docs/performance.md section 6). The parsing this keeps on one thread is about
-  // 9 us of user CPU per handshake, a tenth of a core at 10,000/s.
-  Shard& shard = *shards_[0];
+  // (docs/performance.md section 6). The parsing this keeps on one thread
+  // is about 9 us of user CPU per handshake, a tenth of a core at 10,000/s.
+  Shard& shard = AcceptorShard();
   asio::ip::tcp::socket socket(shard.io());
   boost::system::error_code ec;
   socket.assign(endpoint.protocol(), fd, ec);
@@ -401,7 +402,7 @@ void RelayServer::RejectBusy(int fd, std::string_view reason) {
 void RelayServer::StopAccepting() {
   if (!accepting_.exchange(false)) return;
   if (!acceptor_) return;
-  asio::post(shards_[0]->io(), [this] {
+  asio::post(AcceptorShard().io(), [this] {
     boost::system::error_code ec;
     acceptor_->close(ec);
   });

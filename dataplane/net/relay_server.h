@@ -49,6 +49,9 @@ class RelayServer : public dataplane::DataPlane {
   RelayMetrics& relay_metrics() { return relay_metrics_; }
   const processing::ProcessorChain& processors() const { return processors_; }
   Shard& ShardFor(std::string_view bot_name);
+  // The shard whose thread owns the listener: it accepts, runs every
+  // connection's handshake stage and flushes the acceptor's held-back warnings.
+  Shard& AcceptorShard() { return *shards_[0]; }
   bool draining() const { return draining_.load(std::memory_order_acquire); }
   const std::string& drain_reason() const { return drain_reason_; }
   int32_t NextReconnectAfterSeconds();

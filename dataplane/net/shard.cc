@@ -69,7 +69,7 @@ void Shard::Tick() {
   auto now = std::chrono::steady_clock::now();
   wheel_.Advance(now);
   dispatcher_.ExpireOverdue(now);
-  if (index_ == 0) server_.ReportPendingRefusals(now);  // shard 0 runs the acceptor
+  if (&server_.AcceptorShard() == this) server_.ReportPendingRefusals(now);
   if (uint64_t timeouts = handshake_timeout_log_.TakePendingIfDue(now)) {
     RELAY_LOG(kWarn, "no handshake within %d ms on %d more connections since the last such line",
               settings().handshake_timeout.count(), timeouts);

@@ -61,8 +61,8 @@ uint16_t BoundPort(int fd) {
   return ntohs(addr.sin_port);
 }
 
-// A ping owed to one peer; every peer has the same interval, so these are
-// due in the order they were queued.
+// A ping owed to one peer. Every ping is scheduled one interval after the
+// moment it is queued, so the queue stays in due order.
 struct PingDue {
   int64_t at_ns;
   int fd;
@@ -138,7 +138,7 @@ class ReferenceLoop {
       if (!peer.open || peer.generation != due.generation) continue;
       protocol::AppendPing(peer.out, peer.bot_name, iso_clock_.Format(WallMs()));
       QueueFlush(due.fd, peer);
-      due.at_ns += ping_interval_ns_;
+      due.at_ns = now + ping_interval_ns_;
       pings_.push_back(due);
     }
     FlushQueued();
@@ -288,9 +288,11 @@ int RunReferenceServer(const ReferenceServerOptions& options) {
 
   const int stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   std::vector<std::thread> pool;
+  const auto ping_interval_ns = static_cast<int64_t>(options.ping_interval_s * 1e9);
   for (int fd : listeners) {
-    const auto ping_interval_ns = static_cast<int64_t>(options.ping_interval_s * 1e9);
-    pool.emplace_back([fd, stop_fd, ping_interval_ns] { ReferenceLoop(fd, stop_fd, ping_interval_ns).Run(); });
+    pool.emplace_back([fd, stop_fd, ping_interval_ns] {
+      ReferenceLoop(fd, stop_fd, ping_interval_ns).Run();
+    });
   }
   if (!options.ready_file.empty() && !WriteReadyFile(options.ready_file, *at)) {
     std::fprintf(stderr, "reference-server: cannot write %s\n", options.ready_file.c_str());

@@ -12,8 +12,6 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-
-#include "absl/strings/str_cat.h"
 #include "bench/approve_db.h"
 
 extern char** environ;

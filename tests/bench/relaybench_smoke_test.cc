@@ -105,6 +105,14 @@ class ServerProcess {
   bool stopped_ = false;
 };
 
+// 4 bots x 2 devices approved in dir/store.db, before relayd starts on it.
+void ApproveSmokeDevices(const TempDir& dir) {
+  const ProcessResult approve =
+      RunProcess(RELAYBENCH_PATH, {"approve-db", "--db", dir / "store.db", "--bots", "4",
+                                   "--devices-per-bot", "2"});
+  ASSERT_EQ(approve.exit_code, 0) << Describe(approve);
+}
+
 ServerProcess StartRelayd(const TempDir& dir, std::vector<std::string> extra_flags = {}) {
   std::vector<std::string> flags = {"--listen=127.0.0.1:0", "--admin-listen=127.0.0.1:0",
                         "--metrics-listen=127.0.0.1:0", "--ready-file=" + dir / "relayd.json",
@@ -137,10 +145,7 @@ void ExpectEveryRequestAnswered(const ProcessResult& run) {
 
 TEST(RelaybenchSmokeTest, EchoAgainstRelaydAnswersEveryRequest) {
   TempDir dir;
-  const ProcessResult approve =
-      RunProcess(RELAYBENCH_PATH, {"approve-db", "--db", dir / "store.db", "--bots", "4",
-                                   "--devices-per-bot", "2"});
-  ASSERT_EQ(approve.exit_code, 0) << Describe(approve);
+  ASSERT_NO_FATAL_FAILURE(ApproveSmokeDevices(dir));
 
   ServerProcess relayd = StartRelayd(dir);
   ASSERT_TRUE(relayd.WaitReady());
@@ -166,10 +171,7 @@ TEST(RelaybenchSmokeTest, EchoAgainstReferenceServerAnswersEveryRequest) {
 // so both sides of an idle run must have answered pings.
 TEST(RelaybenchSmokeTest, IdleComparisonPingsFromBothServers) {
   TempDir dir;
-  const ProcessResult approve =
-      RunProcess(RELAYBENCH_PATH, {"approve-db", "--db", dir / "store.db", "--bots", "4",
-                                   "--devices-per-bot", "2"});
-  ASSERT_EQ(approve.exit_code, 0) << Describe(approve);
+  ASSERT_NO_FATAL_FAILURE(ApproveSmokeDevices(dir));
   ServerProcess relayd = StartRelayd(dir);  // pings every 0.5 s
   ASSERT_TRUE(relayd.WaitReady());
   const ProcessResult run = RunProcess(
@@ -192,10 +194,7 @@ TEST(RelaybenchSmokeTest, IdleComparisonPingsFromBothServers) {
 
 TEST(RelaybenchSmokeTest, SlowlorisReportsTheStalledSocketsRelaydClosed) {
   TempDir dir;
-  const ProcessResult approve =
-      RunProcess(RELAYBENCH_PATH, {"approve-db", "--db", dir / "store.db", "--bots", "4",
-                                   "--devices-per-bot", "2"});
-  ASSERT_EQ(approve.exit_code, 0) << Describe(approve);
+  ASSERT_NO_FATAL_FAILURE(ApproveSmokeDevices(dir));
   ServerProcess relayd = StartRelayd(dir, {"--handshake-timeout=1"});
   ASSERT_TRUE(relayd.WaitReady());
   const ProcessResult run = RunProcess(

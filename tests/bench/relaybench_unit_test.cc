@@ -3,6 +3,9 @@
 // for byte, and its bookkeeping (histogram, request window) must count
 // exactly. (It encodes base64 with relayd's codec, tested with relayd's.)
 
+#include <chrono>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +14,7 @@
 #include "bench/metrics_scrape.h"
 #include "bench/request_window.h"
 #include "bench/soak_reconciliation.h"
+#include "bench/time_wait.h"
 #include "bench/wire.h"
 #include "dataplane/auth/auth_verifier.h"
 #include "dataplane/protocol/base64.h"
@@ -252,6 +256,17 @@ TEST(SoakReconciliationTest, ComparesTheChangeOfRelaydCountersWithTheSoakCounts)
   EXPECT_FALSE(FindCheck(checks, "botrelay_errors_sent_total{code=\"invalid_json\"}")->ok());
   EXPECT_FALSE(FindCheck(checks, "botrelay_messages_accepted_total")->ok());
   EXPECT_FALSE(FindCheck(checks, "botrelay_messages_answered_total")->ok());
+}
+
+// --settle-time-wait reads the kernel's count from /proc/net/sockstat, and
+// does not wait once the count is within the limit.
+TEST(TimeWaitTest, ReadsTheKernelsCountAndReturnsAtOnceWhenSettled) {
+  const std::optional<int64_t> count = TimeWaitSockets();
+  ASSERT_TRUE(count.has_value()) << "no \"tw\" figure in /proc/net/sockstat";
+  EXPECT_GE(*count, 0);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(SettleTimeWait(std::numeric_limits<int64_t>::max(), 60).has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
 }
 
 }  // namespace

@@ -2,12 +2,47 @@
 // closed, and relayd exits 0 promptly.
 #include <signal.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+
 #include "tests/integration/relayd_test.h"
 
 namespace botrelay::integration {
 namespace {
 
 class LifecycleTest : public RelaydTest {};
+
+// docs/operations.md tells operators to read these names in `top -H`.
+TEST_F(LifecycleTest, ThreadsCarryTheDocumentedNames) {
+  ASSERT_NO_FATAL_FAILURE(StartRelayd({"--threads=2"}));
+  const std::set<std::string> expected = {"relayd-shard-0", "relayd-shard-1", "relayd-store",
+                                          "relayd-metrics", "relayd-health"};
+  const std::string tasks = "/proc/" + std::to_string(relayd().pid()) + "/task";
+  std::set<std::string> names;
+  // A thread names itself as its first step, which may come just after
+  // relayd reports ready.
+  const auto deadline = testbot::Clock::now() + 2s;
+  while (true) {
+    names.clear();
+    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      names.insert(name);
+    }
+    const bool all = std::all_of(expected.begin(), expected.end(),
+                                 [&](const std::string& name) { return names.contains(name); });
+    if (all || testbot::Clock::now() > deadline) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  for (const std::string& name : expected) {
+    EXPECT_TRUE(names.contains(name)) << name << " missing";
+  }
+}
 
 TEST_F(LifecycleTest, SigtermTellsPhonesThenClosesThemAndExitsZero) {
   ASSERT_NO_FATAL_FAILURE(StartRelayd({"--drain-deadline=1"}));
